@@ -1,0 +1,130 @@
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use paperclip::actix::Apiv2Schema;
+use paperclip::v2::schema::Apiv2Errors;
+use persistence::PersistenceError;
+use serde::Serialize;
+use storage::StoreError;
+
+/// The one error body of the API: `{"error", "message", "details"?}`.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct ErrorBody {
+    /// Machine-readable snake_case code, e.g. `not_found`.
+    pub error: String,
+    /// For a human.
+    pub message: String,
+    /// Extra context: failing fields of a 422, the request id of a 500.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
+}
+
+/// Every way a request can fail, and the status it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    BadRequest { message: String },
+    #[error("{message}")]
+    Validation {
+        message: String,
+        details: serde_json::Value,
+    },
+    /// A dependency (database, content store) is down; clients may retry.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A bug or a corrupt stored value. The message is logged, never sent.
+    #[error("internal error {id}: {message}")]
+    Internal { id: String, message: String },
+}
+
+impl ApiError {
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let message = message.to_string();
+        log::error!("request failed [error_id={id}]: {message}");
+        Self::Internal { id, message }
+    }
+
+    pub fn validation(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::Validation {
+            details: serde_json::json!({ "fields": { field: [message] } }),
+            message,
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound(_) => "not_found",
+            Self::BadRequest { .. } => "bad_request",
+            Self::Validation { .. } => "validation_failed",
+            Self::Unavailable(_) => "service_unavailable",
+            Self::Internal { .. } => "internal_error",
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let (message, details) = match self {
+            Self::Validation { message, details } => (message.clone(), Some(details.clone())),
+            Self::Internal { id, .. } => (
+                "Something went wrong on our side; the error id is in the details.".to_owned(),
+                Some(serde_json::json!({ "error_id": id })),
+            ),
+            other => (other.to_string(), None),
+        };
+        ErrorBody {
+            error: self.code().to_owned(),
+            message,
+            details,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, Self::Unavailable(_)) {
+            response.insert_header(("Retry-After", "5"));
+        }
+        response.json(self.body())
+    }
+}
+
+// The OpenAPI issue declares per-operation error codes; until then errors are undocumented.
+impl Apiv2Errors for ApiError {}
+
+impl From<PersistenceError> for ApiError {
+    fn from(error: PersistenceError) -> Self {
+        match error {
+            PersistenceError::Unavailable(cause) => {
+                log::warn!("database unavailable: {cause}");
+                Self::Unavailable("The database is unavailable; try again shortly.".into())
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(cause) => {
+                log::warn!("content store unavailable: {cause}");
+                Self::Unavailable("The content store is unavailable; try again shortly.".into())
+            }
+            // A chapter row whose body is missing, or a bad store config: our fault.
+            other => Self::internal(other),
+        }
+    }
+}

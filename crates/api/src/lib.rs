@@ -1,0 +1,18 @@
+//! The HTTP layer of Course Companion.
+//!
+//! What lives here: Actix handlers and their request/response DTOs, the JSON error body and
+//! the mapping of lower-layer errors to HTTP statuses, ETag handling, the OpenAPI document,
+//! and [`Application`], which binds a listener and serves.
+//! What does not: business rules (crate `domain`), SQL (crate `persistence`), store backends
+//! (crate `storage`), configuration files and process start-up (crate `server`).
+
+mod error;
+mod openapi;
+mod responders;
+mod routes;
+mod startup;
+mod state;
+
+pub use error::{ApiError, ErrorBody};
+pub use startup::Application;
+pub use state::{ApiSettings, AppState};

@@ -1,0 +1,92 @@
+//! JSON responders beyond `Json<T>`: strong ETags with 304, and a chosen status code.
+//! Both are documented in OpenAPI exactly like `Json<T>`.
+
+use std::collections::BTreeMap;
+
+use actix_web::body::BoxBody;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{ContentType, ETag, EntityTag, IfNoneMatch};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
+use paperclip::actix::OperationModifier;
+use paperclip::actix::web::Json;
+use paperclip::v2::models::{DefaultOperationRaw, DefaultSchemaRaw};
+use paperclip::v2::schema::Apiv2Schema;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::ApiError;
+
+/// A JSON response with a strong ETag; a request whose `If-None-Match` matches gets 304.
+#[derive(Debug)]
+pub struct Tagged<T>(pub T);
+
+impl<T: Serialize> Responder for Tagged<T> {
+    type Body = BoxBody;
+
+    fn respond_to(self, request: &HttpRequest) -> HttpResponse {
+        let body = match serde_json::to_vec(&self.0) {
+            Ok(body) => body,
+            Err(error) => return ApiError::internal(error).error_response(),
+        };
+        let digest = Sha256::digest(&body);
+        let tag = EntityTag::new_strong(hex::encode(digest.get(..16).unwrap_or_default()));
+        let matches = match request.get_header::<IfNoneMatch>() {
+            Some(IfNoneMatch::Any) => true,
+            Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.strong_eq(&tag)),
+            None => false,
+        };
+        if matches {
+            return HttpResponse::NotModified()
+                .insert_header(ETag(tag))
+                .finish();
+        }
+        HttpResponse::Ok()
+            .insert_header(ETag(tag))
+            .content_type(ContentType::json())
+            .body(body)
+    }
+}
+
+/// A JSON response with a status other than 200 (e.g. 503 from `/health`).
+#[derive(Debug)]
+pub struct WithStatus<T>(pub StatusCode, pub T);
+
+impl<T: Serialize> Responder for WithStatus<T> {
+    type Body = BoxBody;
+
+    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
+        HttpResponse::build(self.0).json(self.1)
+    }
+}
+
+/// Documents a responder wrapping `T` exactly as paperclip documents `Json<T>`.
+macro_rules! documented_as_json {
+    ($wrapper:ident) => {
+        impl<T: Apiv2Schema> Apiv2Schema for $wrapper<T> {
+            fn name() -> Option<String> {
+                T::name()
+            }
+
+            fn description() -> &'static str {
+                T::description()
+            }
+
+            fn raw_schema() -> DefaultSchemaRaw {
+                T::raw_schema()
+            }
+        }
+
+        impl<T: Apiv2Schema> OperationModifier for $wrapper<T> {
+            fn update_response(op: &mut DefaultOperationRaw) {
+                Json::<T>::update_response(op);
+            }
+
+            fn update_definitions(map: &mut BTreeMap<String, DefaultSchemaRaw>) {
+                Json::<T>::update_definitions(map);
+            }
+        }
+    };
+}
+
+documented_as_json!(Tagged);
+documented_as_json!(WithStatus);

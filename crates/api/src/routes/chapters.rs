@@ -1,0 +1,186 @@
+//! Reading the course: the outline, one chapter verbatim, and its neighbours.
+
+use domain::{ChapterRef, Difficulty};
+use paperclip::actix::web::{Data, Json, Path};
+use paperclip::actix::{Apiv2Schema, api_v2_operation};
+use persistence::ChapterRecord;
+use serde::Serialize;
+use storage::ContentKey;
+use uuid::Uuid;
+
+use crate::responders::Tagged;
+use crate::{ApiError, AppState};
+
+/// Difficulty label a chapter's author gave it.
+#[derive(Debug, Clone, Copy, Serialize, Apiv2Schema)]
+#[serde(rename_all = "snake_case")]
+pub enum DifficultyLevel {
+    Beginner,
+    Intermediate,
+    Advanced,
+}
+
+impl From<Difficulty> for DifficultyLevel {
+    fn from(difficulty: Difficulty) -> Self {
+        match difficulty {
+            Difficulty::Beginner => Self::Beginner,
+            Difficulty::Intermediate => Self::Intermediate,
+            Difficulty::Advanced => Self::Advanced,
+        }
+    }
+}
+
+/// A chapter's metadata, without its content.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct ChapterSummary {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    /// Position in the course, from 1.
+    pub order: u32,
+    pub difficulty_level: DifficultyLevel,
+    /// Estimated reading time in minutes.
+    pub estimated_minutes: u32,
+    pub word_count: u32,
+}
+
+impl From<&ChapterRecord> for ChapterSummary {
+    fn from(chapter: &ChapterRecord) -> Self {
+        Self {
+            id: chapter.id,
+            slug: chapter.slug.clone(),
+            title: chapter.title.clone(),
+            order: chapter.order,
+            difficulty_level: chapter.difficulty.into(),
+            estimated_minutes: chapter.estimated_minutes,
+            word_count: chapter.word_count,
+        }
+    }
+}
+
+/// The course outline, in order.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct ChapterList {
+    pub items: Vec<ChapterSummary>,
+    pub total: usize,
+}
+
+/// One chapter with its markdown exactly as authored.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct ChapterDetail {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub order: u32,
+    pub difficulty_level: DifficultyLevel,
+    pub estimated_minutes: u32,
+    pub word_count: u32,
+    /// The chapter body in markdown, byte for byte as the author wrote it.
+    pub content: String,
+    /// SHA-256 of `content`, hex.
+    pub content_sha256: String,
+    /// The chapter's quiz, if it has one.
+    pub quiz_id: Option<Uuid>,
+    pub previous_chapter_id: Option<Uuid>,
+    pub next_chapter_id: Option<Uuid>,
+}
+
+/// The chapter before or after another one; `null` at either end of the course.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct NeighbourChapter {
+    pub chapter: Option<ChapterSummary>,
+}
+
+fn parse_ref(text: &str) -> Result<ChapterRef, ApiError> {
+    text.parse().map_err(|error: domain::InvalidChapterRef| {
+        ApiError::validation("chapter_ref", error.to_string())
+    })
+}
+
+async fn find(state: &AppState, text: &str) -> Result<ChapterRecord, ApiError> {
+    let reference = parse_ref(text)?;
+    state
+        .db
+        .find_chapter(&reference)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("No chapter `{text}`.")))
+}
+
+/// List the course outline
+///
+/// Every chapter's metadata in course order, without content.
+#[api_v2_operation(operation_id = "listChapters", tags(Chapters))]
+pub async fn list_chapters(state: Data<AppState>) -> Result<Json<ChapterList>, ApiError> {
+    let chapters = state.db.list_chapters().await?;
+    let items: Vec<ChapterSummary> = chapters.iter().map(ChapterSummary::from).collect();
+    Ok(Json(ChapterList {
+        total: items.len(),
+        items,
+    }))
+}
+
+/// Read a chapter
+///
+/// The chapter named by UUID or slug, with its markdown content verbatim, its quiz id and
+/// its neighbours' ids. Carries a strong ETag; send it back in If-None-Match to get 304.
+#[api_v2_operation(operation_id = "getChapter", tags(Chapters))]
+pub async fn get_chapter(
+    state: Data<AppState>,
+    chapter_ref: Path<String>,
+) -> Result<Tagged<ChapterDetail>, ApiError> {
+    let chapter = find(&state, &chapter_ref).await?;
+    let key = ContentKey::parse(&chapter.content_key)
+        .ok_or_else(|| ApiError::internal(format!("chapter {}: bad content key", chapter.id)))?;
+    let (body, neighbours, quiz_id) = tokio::join!(
+        state.store.get(&key),
+        state.db.chapter_neighbours(chapter.order),
+        state.db.quiz_id_for_chapter(chapter.id),
+    );
+    let content = String::from_utf8(body?.to_vec())
+        .map_err(|_| ApiError::internal(format!("chapter {}: body is not UTF-8", chapter.id)))?;
+    let neighbours = neighbours?;
+    Ok(Tagged(ChapterDetail {
+        id: chapter.id,
+        slug: chapter.slug,
+        title: chapter.title,
+        order: chapter.order,
+        difficulty_level: chapter.difficulty.into(),
+        estimated_minutes: chapter.estimated_minutes,
+        word_count: chapter.word_count,
+        content,
+        content_sha256: chapter.content_sha256,
+        quiz_id: quiz_id?,
+        previous_chapter_id: neighbours.previous.map(|c| c.id),
+        next_chapter_id: neighbours.next.map(|c| c.id),
+    }))
+}
+
+/// Next chapter
+///
+/// Summary of the chapter after the named one, or null for the last chapter.
+#[api_v2_operation(operation_id = "getNextChapter", tags(Chapters))]
+pub async fn next_chapter(
+    state: Data<AppState>,
+    chapter_ref: Path<String>,
+) -> Result<Json<NeighbourChapter>, ApiError> {
+    let chapter = find(&state, &chapter_ref).await?;
+    let next = state.db.chapter_neighbours(chapter.order).await?.next;
+    Ok(Json(NeighbourChapter {
+        chapter: next.as_ref().map(ChapterSummary::from),
+    }))
+}
+
+/// Previous chapter
+///
+/// Summary of the chapter before the named one, or null for the first chapter.
+#[api_v2_operation(operation_id = "getPreviousChapter", tags(Chapters))]
+pub async fn previous_chapter(
+    state: Data<AppState>,
+    chapter_ref: Path<String>,
+) -> Result<Json<NeighbourChapter>, ApiError> {
+    let chapter = find(&state, &chapter_ref).await?;
+    let previous = state.db.chapter_neighbours(chapter.order).await?.previous;
+    Ok(Json(NeighbourChapter {
+        chapter: previous.as_ref().map(ChapterSummary::from),
+    }))
+}

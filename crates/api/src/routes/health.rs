@@ -1,0 +1,63 @@
+//! `GET /health`: is the process able to serve, and which dependency is down if not.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use paperclip::actix::web::Data;
+use paperclip::actix::{Apiv2Schema, api_v2_operation};
+use serde::Serialize;
+
+use crate::AppState;
+use crate::responders::WithStatus;
+
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Health of the process and its dependencies.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct Health {
+    /// `healthy` or `unhealthy`.
+    pub status: &'static str,
+    /// `connected` or `disconnected`.
+    pub database: &'static str,
+    /// `connected` or `disconnected`.
+    pub storage: &'static str,
+    pub version: String,
+}
+
+fn label(up: bool) -> &'static str {
+    if up { "connected" } else { "disconnected" }
+}
+
+/// Service health
+///
+/// 200 when the database and the content store answer, else 503 naming the part that is down.
+#[api_v2_operation(operation_id = "getHealth", tags(Operations))]
+pub async fn health(state: Data<AppState>) -> WithStatus<Health> {
+    let (database, storage) = tokio::join!(
+        tokio::time::timeout(CHECK_TIMEOUT, state.db.ping()),
+        tokio::time::timeout(CHECK_TIMEOUT, state.store.check()),
+    );
+    let database_up = matches!(database, Ok(Ok(())));
+    let storage_up = matches!(storage, Ok(Ok(())));
+    if let Ok(Err(error)) = &database {
+        log::warn!("health: database check failed: {error}");
+    }
+    if let Ok(Err(error)) = &storage {
+        log::warn!("health: storage check failed: {error}");
+    }
+    let healthy = database_up && storage_up;
+    let body = Health {
+        status: if healthy { "healthy" } else { "unhealthy" },
+        database: label(database_up),
+        storage: label(storage_up),
+        version: state.settings.version.clone(),
+    };
+    WithStatus(
+        if healthy {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        body,
+    )
+}

@@ -1,0 +1,72 @@
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection};
+
+use crate::PersistenceError;
+
+/// Connection pool sizing and timeouts.
+#[derive(Debug, Clone)]
+pub struct PoolOptions {
+    pub max_connections: u32,
+    /// How long a request waits for a connection before it gets a 503.
+    pub acquire_timeout: Duration,
+    pub connect_timeout: Duration,
+}
+
+impl Default for PoolOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(3),
+            connect_timeout: Duration::from_secs(3),
+        }
+    }
+}
+
+/// The database: a pool plus the repository methods (in sibling modules).
+#[derive(Debug, Clone)]
+pub struct Database {
+    pub(crate) conn: DatabaseConnection,
+}
+
+impl Database {
+    /// Connects lazily: the server starts even when the database is down, and reconnects
+    /// when it comes back.
+    pub async fn connect(url: &str, pool: &PoolOptions) -> Result<Self, PersistenceError> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(pool.max_connections)
+            .min_connections(0)
+            .acquire_timeout(pool.acquire_timeout)
+            .connect_timeout(pool.connect_timeout)
+            .test_before_acquire(true)
+            .connect_lazy(true)
+            .sqlx_logging(false);
+        let conn = sea_orm::Database::connect(options).await?;
+        Ok(Self { conn })
+    }
+
+    /// Applies every pending migration.
+    pub async fn migrate(&self) -> Result<(), PersistenceError> {
+        Migrator::up(&self.conn, None).await?;
+        Ok(())
+    }
+
+    /// Reverts every migration (for tests of `down`).
+    pub async fn migrate_down_all(&self) -> Result<(), PersistenceError> {
+        Migrator::down(&self.conn, None).await?;
+        Ok(())
+    }
+
+    /// A round trip to the database, for `/health`.
+    pub async fn ping(&self) -> Result<(), PersistenceError> {
+        self.conn.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+
+    pub async fn close(self) -> Result<(), PersistenceError> {
+        self.conn.close().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,5 @@
+//! SeaORM entities, one module per table.
+
+pub mod chapter;
+pub mod question;
+pub mod quiz;

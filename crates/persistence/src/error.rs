@@ -1,0 +1,62 @@
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
+
+/// What can go wrong in the persistence layer.
+#[derive(Debug, thiserror::Error)]
+pub enum PersistenceError {
+    /// The database cannot be reached (down, restarting, refusing connections, pool exhausted).
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] DbErr),
+    /// A unique or foreign-key constraint refused the write.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// A stored value cannot be read back as a domain value.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Database(#[source] DbErr),
+}
+
+impl From<DbErr> for PersistenceError {
+    fn from(error: DbErr) -> Self {
+        if let Some(violation) = error.sql_err() {
+            match violation {
+                SqlErr::UniqueConstraintViolation(detail) => return Self::Conflict(detail),
+                SqlErr::ForeignKeyConstraintViolation(detail) => return Self::Conflict(detail),
+                _ => {}
+            }
+        }
+        if is_outage(&error) {
+            Self::Unavailable(error)
+        } else {
+            Self::Database(error)
+        }
+    }
+}
+
+/// Errors that mean "the database is not there right now", as opposed to a bad query.
+fn is_outage(error: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    let runtime = match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Query(runtime) | DbErr::Exec(runtime) => runtime,
+        _ => return false,
+    };
+    let RuntimeErr::SqlxError(sqlx) = runtime else {
+        return false;
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed => true,
+        // SQLSTATE class 08 (connection exception), 57P0x (server shutting down / starting),
+        // 55000 (database not accepting connections).
+        Sqlx::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08") || code.starts_with("57P") || code == "55000"
+        }),
+        _ => false,
+    }
+}

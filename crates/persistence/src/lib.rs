@@ -1,0 +1,17 @@
+//! Persistence of Course Companion: SeaORM entities and the repository methods on [`Database`].
+//!
+//! What lives here: connecting (SQLite or PostgreSQL), running migrations, queries and
+//! transactions, and mapping database failures to [`PersistenceError`] (outages become
+//! `Unavailable`, constraint violations become `Conflict`). Knows domain types.
+//! What does not: HTTP, the content store, reading files.
+
+mod chapters;
+mod course_sync;
+mod database;
+pub mod entity;
+mod error;
+
+pub use chapters::{ChapterRecord, Neighbours};
+pub use course_sync::{StoredBody, SyncReport};
+pub use database::{Database, PoolOptions};
+pub use error::PersistenceError;

@@ -1,0 +1,288 @@
+//! Typed configuration, layered: embedded `config/default.toml` → `config/<APP_ENV>.toml` →
+//! `APP__SECTION__KEY` variables → the seed's variable names.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
+
+/// Seed variable name → configuration key. These names are the documented interface.
+const SEED_VARIABLES: [(&str, &str); 8] = [
+    ("DATABASE_URL", "database.url"),
+    ("PORT", "server.port"),
+    ("PUBLIC_URL", "server.public_url"),
+    ("LOG_FORMAT", "log.format"),
+    ("R2_ENDPOINT_URL", "storage.s3_endpoint"),
+    ("R2_ACCESS_KEY_ID", "storage.s3_access_key_id"),
+    ("R2_SECRET_ACCESS_KEY", "storage.s3_secret_access_key"),
+    ("R2_BUCKET", "storage.s3_bucket"),
+];
+
+/// Everything the server reads at start-up. See `config/default.toml` for each key.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub storage: StorageSettings,
+    pub content: ContentSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    /// Interface to listen on.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// Base URL clients use; the OpenAPI `servers` entry.
+    pub public_url: String,
+    /// Seconds in-flight requests get after SIGTERM.
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// SQLite or PostgreSQL URL.
+    pub url: String,
+    /// Pool size per replica.
+    pub max_connections: u32,
+    /// Seconds to wait for a pooled connection.
+    pub acquire_timeout_secs: u64,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password.
+        f.debug_struct("DatabaseSettings")
+            .field("max_connections", &self.max_connections)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Deserialize)]
+pub struct StorageSettings {
+    /// Folder used when `s3_endpoint` is empty.
+    pub local_dir: PathBuf,
+    /// In-memory cache of chapter bodies, MiB.
+    pub cache_mib: u64,
+    /// S3-compatible endpoint; non-empty selects the S3 backend.
+    pub s3_endpoint: String,
+    pub s3_bucket: String,
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
+    /// Signing region (`auto` for R2).
+    pub s3_region: String,
+    /// Per-request timeout, seconds.
+    pub s3_timeout_secs: u64,
+}
+
+impl std::fmt::Debug for StorageSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageSettings")
+            .field("local_dir", &self.local_dir)
+            .field("s3_endpoint", &self.s3_endpoint)
+            .field("s3_bucket", &self.s3_bucket)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ContentSettings {
+    /// Package imported on first start.
+    pub bundled_dir: PathBuf,
+    pub import_on_first_start: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Plain,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// Default filter; `RUST_LOG` overrides.
+    pub level: String,
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("APP_ENV must be development, test or production, not `{0}`")]
+    UnknownEnvironment(String),
+    #[error("configuration: {0}")]
+    Invalid(#[from] config::ConfigError),
+    #[error("configuration: {0}")]
+    Inconsistent(String),
+}
+
+impl Settings {
+    /// Loads from the real process environment and `./config`.
+    pub fn load() -> Result<Self, ConfigError> {
+        let lookup = |name: &str| std::env::var(name).ok();
+        let config_dir = lookup("APP_CONFIG_DIR").unwrap_or_else(|| "config".into());
+        Self::load_from(
+            Path::new(&config_dir),
+            lookup,
+            Environment::with_prefix("APP"),
+        )
+    }
+
+    fn load_from(
+        config_dir: &Path,
+        lookup: impl Fn(&str) -> Option<String>,
+        environment: Environment,
+    ) -> Result<Self, ConfigError> {
+        let app_env = lookup("APP_ENV").unwrap_or_else(|| "development".into());
+        if !["development", "test", "production"].contains(&app_env.as_str()) {
+            return Err(ConfigError::UnknownEnvironment(app_env));
+        }
+        let overlay = config_dir.join(&app_env);
+        let mut builder = Config::builder()
+            .add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml))
+            .add_source(File::from(overlay).format(FileFormat::Toml).required(false))
+            .add_source(
+                environment
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            );
+        for (variable, key) in SEED_VARIABLES {
+            builder = builder.set_override_option(key, lookup(variable))?;
+        }
+        let settings: Self = builder.build()?.try_deserialize()?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let s3 = &self.storage;
+        if !s3.s3_endpoint.is_empty()
+            && (s3.s3_access_key_id.is_empty() || s3.s3_secret_access_key.is_empty())
+        {
+            return Err(ConfigError::Inconsistent(
+                "R2_ENDPOINT_URL is set but R2_ACCESS_KEY_ID or R2_SECRET_ACCESS_KEY is empty"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The database URL with what sea-orm's SQLite driver needs: `mode=rwc`, so the file is
+    /// created on first start.
+    pub fn database_url(&self) -> String {
+        let url = &self.database.url;
+        if url.starts_with("sqlite:") && !url.contains("mode=") {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}mode=rwc")
+        } else {
+            url.clone()
+        }
+    }
+
+    /// The folder of the SQLite file, if the database is SQLite on disk.
+    pub fn sqlite_folder(&self) -> Option<PathBuf> {
+        let path = self.database.url.strip_prefix("sqlite:")?;
+        let path = path.trim_start_matches("//");
+        let path = path.split('?').next().unwrap_or_default();
+        if path.is_empty() || path == ":memory:" {
+            return None;
+        }
+        Path::new(path).parent().map(Path::to_path_buf)
+    }
+
+    pub fn s3_timeout(&self) -> Duration {
+        Duration::from_secs(self.storage.s3_timeout_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let app_vars = vars.clone();
+        let environment = Environment::with_prefix("APP").source(Some(app_vars));
+        let config_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
+        Settings::load_from(&config_dir, |name| vars.get(name).cloned(), environment)
+    }
+
+    #[test]
+    fn with_no_variables_the_embedded_default_is_sqlite_and_a_local_folder() {
+        let settings = load(&[]).unwrap();
+        assert!(
+            settings
+                .database_url()
+                .starts_with("sqlite://data/companion.db")
+        );
+        assert_eq!(settings.sqlite_folder(), Some(PathBuf::from("data")));
+        assert!(settings.storage.s3_endpoint.is_empty());
+        assert_eq!(settings.server.port, 8000);
+    }
+
+    #[test]
+    fn the_seed_variable_names_work_as_they_are() {
+        let settings = load(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("PORT", "9001"),
+            ("R2_ENDPOINT_URL", "http://127.0.0.1:9000"),
+            ("R2_ACCESS_KEY_ID", "key"),
+            ("R2_SECRET_ACCESS_KEY", "secret"),
+            ("R2_BUCKET", "bucket"),
+        ])
+        .unwrap();
+        assert_eq!(settings.database_url(), "postgres://u@h/db");
+        assert_eq!(settings.sqlite_folder(), None);
+        assert_eq!(settings.server.port, 9001);
+        assert_eq!(settings.storage.s3_endpoint, "http://127.0.0.1:9000");
+        assert_eq!(settings.storage.s3_bucket, "bucket");
+    }
+
+    #[test]
+    fn any_key_can_be_set_as_app_section_key() {
+        let settings = load(&[
+            ("APP__STORAGE__CACHE_MIB", "7"),
+            ("APP__LOG__FORMAT", "json"),
+        ])
+        .unwrap();
+        assert_eq!(settings.storage.cache_mib, 7);
+        assert_eq!(settings.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn the_production_overlay_listens_everywhere_and_logs_json() {
+        let settings = load(&[("APP_ENV", "production")]).unwrap();
+        assert_eq!(settings.server.host, "0.0.0.0");
+        assert_eq!(settings.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn an_unknown_app_env_or_half_an_s3_setup_is_refused() {
+        assert!(matches!(
+            load(&[("APP_ENV", "staging")]),
+            Err(ConfigError::UnknownEnvironment(_))
+        ));
+        assert!(matches!(
+            load(&[("R2_ENDPOINT_URL", "http://x")]),
+            Err(ConfigError::Inconsistent(_))
+        ));
+    }
+
+    #[test]
+    fn a_sqlite_url_without_mode_gets_read_write_create() {
+        let settings = load(&[("DATABASE_URL", "sqlite:///tmp/x.db")]).unwrap();
+        assert_eq!(settings.database_url(), "sqlite:///tmp/x.db?mode=rwc");
+        assert_eq!(settings.sqlite_folder(), Some(PathBuf::from("/tmp")));
+    }
+}

@@ -1,0 +1,183 @@
+//! Building the database, the store and the application from settings; the subcommands.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use api::{ApiSettings, AppState, Application};
+use importer::{ImportError, Silent};
+use persistence::{Database, PersistenceError, PoolOptions};
+use storage::{ContentBackend, ContentStore, LocalFolder, S3Backend, S3Settings, StoreError};
+
+use crate::config::Settings;
+use crate::progress::CliProgress;
+
+/// Why a subcommand failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot prepare {path}: {source}")]
+    Folder {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("server stopped with an error: {0}")]
+    Serve(std::io::Error),
+    #[error(transparent)]
+    Database(#[from] PersistenceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    #[error("the package is invalid; nothing was changed")]
+    InvalidPackage,
+}
+
+async fn connect(settings: &Settings) -> Result<Database, StartError> {
+    if let Some(folder) = settings.sqlite_folder() {
+        std::fs::create_dir_all(&folder).map_err(|source| StartError::Folder {
+            path: folder.display().to_string(),
+            source,
+        })?;
+    }
+    let pool = PoolOptions {
+        max_connections: settings.database.max_connections,
+        acquire_timeout: Duration::from_secs(settings.database.acquire_timeout_secs),
+        ..PoolOptions::default()
+    };
+    Ok(Database::connect(&settings.database_url(), &pool).await?)
+}
+
+/// Connects and migrates, waiting up to a minute for a database that is still starting.
+async fn connect_and_migrate(settings: &Settings) -> Result<Database, StartError> {
+    let db = connect(settings).await?;
+    let mut attempts = 0;
+    loop {
+        match db.migrate().await {
+            Ok(()) => return Ok(db),
+            Err(PersistenceError::Unavailable(error)) if attempts < 30 => {
+                attempts += 1;
+                log::warn!("database not reachable yet ({error}); retrying in 2 s");
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+}
+
+fn content_store(settings: &Settings) -> Result<ContentStore, StartError> {
+    let storage = &settings.storage;
+    let backend: Arc<dyn ContentBackend> = if storage.s3_endpoint.is_empty() {
+        log::info!(
+            "content store: local folder {}",
+            storage.local_dir.display()
+        );
+        Arc::new(LocalFolder::new(&storage.local_dir))
+    } else {
+        log::info!(
+            "content store: S3 bucket {} at {}",
+            storage.s3_bucket,
+            storage.s3_endpoint
+        );
+        Arc::new(S3Backend::new(&S3Settings {
+            endpoint: storage.s3_endpoint.clone(),
+            bucket: storage.s3_bucket.clone(),
+            access_key_id: storage.s3_access_key_id.clone(),
+            secret_access_key: storage.s3_secret_access_key.clone(),
+            region: storage.s3_region.clone(),
+            request_timeout: settings.s3_timeout(),
+        })?)
+    };
+    Ok(ContentStore::new(
+        backend,
+        storage.cache_mib.saturating_mul(1024 * 1024),
+    ))
+}
+
+pub async fn migrate(settings: &Settings) -> Result<(), StartError> {
+    connect_and_migrate(settings).await?;
+    eprintln!("migrations applied");
+    Ok(())
+}
+
+pub async fn import_command(settings: &Settings, dir: &Path) -> Result<(), StartError> {
+    // Validate before touching anything: an invalid package changes nothing.
+    let package = match importer::read_package(dir) {
+        Ok(package) => package,
+        Err(ImportError::Invalid(problems)) => {
+            for problem in problems {
+                eprintln!("{problem}");
+            }
+            return Err(StartError::InvalidPackage);
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let db = connect_and_migrate(settings).await?;
+    let store = content_store(settings)?;
+    importer::import(&db, &store, &package, &CliProgress::for_stderr()).await?;
+    Ok(())
+}
+
+/// Imports the bundled course when the database has no chapters yet.
+async fn import_on_first_start(
+    settings: &Settings,
+    db: &Database,
+    store: &ContentStore,
+) -> Result<(), StartError> {
+    if !settings.content.import_on_first_start || db.count_chapters().await? > 0 {
+        return Ok(());
+    }
+    let dir = &settings.content.bundled_dir;
+    if !dir.join(domain::package::MANIFEST_FILE).exists() {
+        log::warn!(
+            "no course package at {}; starting with an empty course",
+            dir.display()
+        );
+        return Ok(());
+    }
+    let package = importer::read_package(dir)?;
+    let report = importer::import(db, store, &package, &Silent).await?;
+    log::info!(
+        "imported the bundled course from {}: {} chapters",
+        dir.display(),
+        report.created
+    );
+    Ok(())
+}
+
+pub async fn serve(settings: Settings) -> Result<(), StartError> {
+    let db = connect_and_migrate(&settings).await?;
+    let store = content_store(&settings)?;
+    import_on_first_start(&settings, &db, &store).await?;
+    let address = format!("{}:{}", settings.server.host, settings.server.port);
+    let listener = TcpListener::bind(&address).map_err(|source| StartError::Listen {
+        address: address.clone(),
+        source,
+    })?;
+    let state = AppState {
+        db: db.clone(),
+        store,
+        settings: ApiSettings {
+            public_url: settings.server.public_url.clone(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        },
+    };
+    let application = Application::build(state, listener, settings.server.shutdown_timeout_secs)
+        .map_err(|source| StartError::Listen {
+            address: address.clone(),
+            source,
+        })?;
+    log::info!("listening on http://{address}");
+    application
+        .run_until_stopped()
+        .await
+        .map_err(StartError::Serve)?;
+    log::info!("stopped; closing the database pool");
+    db.close().await?;
+    Ok(())
+}

@@ -1,0 +1,83 @@
+use std::sync::Arc;
+
+use bytes::Bytes;
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
+
+use crate::{ContentBackend, ContentKey, StoreError};
+
+/// 64 MiB: the whole sample course many times over, and ~2,000 chapters of 30 KB.
+pub const DEFAULT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy)]
+struct ByteWeight;
+
+impl Weighter<ContentKey, Bytes> for ByteWeight {
+    fn weight(&self, key: &ContentKey, body: &Bytes) -> u64 {
+        (key.as_str().len() + body.len()) as u64
+    }
+}
+
+/// The content store the application uses: a backend behind a cache bounded in bytes.
+/// Keys are content-addressed, so a cached body is never stale.
+#[derive(Clone)]
+pub struct ContentStore {
+    backend: Arc<dyn ContentBackend>,
+    cache: Arc<Cache<ContentKey, Bytes, ByteWeight>>,
+}
+
+impl std::fmt::Debug for ContentStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContentStore")
+            .field("backend", &self.backend)
+            .field("cached_bytes", &self.cache.weight())
+            .finish()
+    }
+}
+
+impl ContentStore {
+    pub fn new(backend: Arc<dyn ContentBackend>, cache_bytes: u64) -> Self {
+        let estimated_items = usize::try_from(cache_bytes / 16_384)
+            .unwrap_or(1024)
+            .max(16);
+        Self {
+            backend,
+            cache: Arc::new(Cache::with_weighter(
+                estimated_items,
+                cache_bytes,
+                ByteWeight,
+            )),
+        }
+    }
+
+    /// A body, from the cache when it is there.
+    pub async fn get(&self, key: &ContentKey) -> Result<Bytes, StoreError> {
+        if let Some(body) = self.cache.get(key) {
+            return Ok(body);
+        }
+        let body = self.backend.get(key).await?;
+        self.cache.insert(key.clone(), body.clone());
+        Ok(body)
+    }
+
+    /// Stores a body unless an object with that key is already there.
+    pub async fn put(&self, key: &ContentKey, body: Bytes) -> Result<(), StoreError> {
+        if !self.backend.exists(key).await? {
+            self.backend.put(key, body).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn exists(&self, key: &ContentKey) -> Result<bool, StoreError> {
+        self.backend.exists(key).await
+    }
+
+    pub async fn check(&self) -> Result<(), StoreError> {
+        self.backend.check().await
+    }
+
+    /// Bytes currently held by the cache.
+    pub fn cached_bytes(&self) -> u64 {
+        self.cache.weight()
+    }
+}

@@ -1,0 +1,25 @@
+//! Database migrations of Course Companion, for SQLite and PostgreSQL alike.
+//!
+//! What lives here: one file per migration, each with `up` and `down`, applied in the order
+//! [`Migrator`] lists them. What does not: entities and queries (crate `persistence`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_chapters;
+mod m20261124_000002_create_quizzes;
+mod m20261124_000003_create_questions;
+
+/// Every migration, oldest first.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_chapters::Migration),
+            Box::new(m20261124_000002_create_quizzes::Migration),
+            Box::new(m20261124_000003_create_questions::Migration),
+        ]
+    }
+}
