@@ -29,7 +29,10 @@ pub struct S3Env {
 
 /// The S3 server from `TEST_S3_ENDPOINT` and friends, or `None` (after saying so) for `test`.
 pub fn s3_env(test: &str) -> Option<S3Env> {
-    let Some(endpoint) = std::env::var("TEST_S3_ENDPOINT").ok().filter(|v| !v.is_empty()) else {
+    let Some(endpoint) = std::env::var("TEST_S3_ENDPOINT")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
         skipped(test, "TEST_S3_ENDPOINT");
         return None;
     };
@@ -58,7 +61,10 @@ pub struct FreshPostgres {
 /// Creates a fresh database, or returns `None` (after saying so) when `TEST_DATABASE_URL`
 /// is unset.
 pub async fn fresh_postgres(test: &str) -> Option<FreshPostgres> {
-    let Some(admin_url) = std::env::var("TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) else {
+    let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
         skipped(test, "TEST_DATABASE_URL");
         return None;
     };
@@ -67,7 +73,10 @@ pub async fn fresh_postgres(test: &str) -> Option<FreshPostgres> {
         None => (admin_url.clone(), String::new()),
     };
     let (server, database) = base.rsplit_once('/').unwrap_or((&base, "postgres"));
-    let name = format!("{database}_{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
+    let name = format!(
+        "{database}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..10]
+    );
     let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
         panic!("TEST_DATABASE_URL is set but unreachable: {e}");
     });
@@ -77,5 +86,9 @@ pub async fn fresh_postgres(test: &str) -> Option<FreshPostgres> {
         .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
     let _ = admin.close().await;
     ran_against("postgres", test);
-    Some(FreshPostgres { url: format!("{server}/{name}{query}"), name, admin_url })
+    Some(FreshPostgres {
+        url: format!("{server}/{name}{query}"),
+        name,
+        admin_url,
+    })
 }

@@ -76,6 +76,8 @@ impl CoursePackage {
                 Err(found) => errors.extend(found),
             }
         }
+        // A quiz naming a chapter that failed to parse would only repeat that error.
+        let every_chapter_parsed = chapters.len() == chapter_files.len();
         let mut quizzes = Vec::new();
         for file in quiz_files {
             match QuizSource::parse_toml(&file.path, &file.text) {
@@ -89,6 +91,9 @@ impl CoursePackage {
         let mut quizzed = HashMap::new();
         for quiz in &quizzes {
             if !slugs.contains(quiz.chapter_slug.as_str()) {
+                if !every_chapter_parsed {
+                    continue;
+                }
                 errors.push(PackageError::new(
                     &quiz.file,
                     quiz.chapter_line,
@@ -233,6 +238,14 @@ mod tests {
                 .to_string()
                 .starts_with("quizzes/b.toml:1: no chapter")
         );
+    }
+
+    #[test]
+    fn a_quiz_of_a_broken_chapter_does_not_add_a_second_error() {
+        let mut broken = chapter("a", 1);
+        broken.text = broken.text.replace("order: 1", "order: x");
+        let errors = CoursePackage::validate(&manifest(), &[broken], &[quiz("a")]).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
     }
 
     #[test]

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use domain::ContentHash;
 use storage::{
     ContentBackend, ContentKey, ContentStore, LocalFolder, MemoryBackend, S3Backend, S3Settings,
     StoreError,
 };
-use domain::ContentHash;
 
 async fn a_stored_body_reads_back_byte_for_byte(store: &ContentStore) {
     let body = Bytes::from(format!("# Héllo 🦀\r\n\nunique {}\n", uuid::Uuid::new_v4()));
@@ -57,14 +57,18 @@ async fn local_folder_backend_passes_the_store_suite() {
 
 #[tokio::test]
 async fn s3_backend_passes_the_store_suite() {
-    let Some(settings) = s3_settings("s3_backend_passes_the_store_suite") else { return };
+    let Some(settings) = s3_settings("s3_backend_passes_the_store_suite") else {
+        return;
+    };
     run_suite(Arc::new(S3Backend::new(&settings).unwrap())).await;
 }
 
 #[tokio::test]
 async fn s3_backend_with_wrong_keys_fails_its_health_check() {
     let test = "s3_backend_with_wrong_keys_fails_its_health_check";
-    let Some(mut settings) = s3_settings(test) else { return };
+    let Some(mut settings) = s3_settings(test) else {
+        return;
+    };
     settings.secret_access_key = "not-the-secret".into();
     let store = ContentStore::new(Arc::new(S3Backend::new(&settings).unwrap()), 1024);
     assert!(matches!(

@@ -1,0 +1,28 @@
+use crate::helpers::{error_code, spawn_app, spawn_app_without_database};
+
+#[tokio::test]
+async fn health_is_200_when_the_database_and_store_answer() {
+    let app = spawn_app().await;
+    let (status, body) = app.get_json("/health").await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "healthy");
+    assert_eq!(body["database"], "connected");
+    assert_eq!(body["storage"], "connected");
+    assert_eq!(body["version"], "test");
+}
+
+#[tokio::test]
+async fn without_a_database_health_is_503_and_reads_are_json_503s() {
+    let app = spawn_app_without_database().await;
+    let (status, body) = app.get_json("/health").await;
+    assert_eq!(status, 503);
+    assert_eq!(body["status"], "unhealthy");
+    assert_eq!(body["database"], "disconnected");
+    assert_eq!(body["storage"], "connected");
+
+    let response = app.get("/api/v1/chapters").await;
+    assert_eq!(response.status(), 503);
+    assert!(response.headers().contains_key("retry-after"));
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "service_unavailable");
+}
