@@ -34,7 +34,7 @@ fmt:
 ## The domain crate must not depend on the database, HTTP or storage stacks.
 check-layers:
 	@for banned in sea-orm actix-web rust-s3 tokio; do \
-	  if $(CARGO) tree --locked -p companion-domain -e normal -i $$banned >/dev/null 2>&1; then \
+	  if [ -n "$$($(CARGO) tree --locked -p companion-domain -e normal -i $$banned 2>/dev/null)" ]; then \
 	    echo "layering violation: companion-domain depends on $$banned"; exit 1; fi; \
 	done; echo "layering ok: companion-domain depends on none of sea-orm, actix-web, rust-s3, tokio"
 

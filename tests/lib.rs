@@ -4,7 +4,16 @@
 //! fresh PostgreSQL database per test, and reporting skips loudly. What does not: anything the
 //! application itself runs.
 
+// Test support fails loudly on purpose: a broken fixture should stop the test right there.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use sea_orm::{ConnectionTrait, Database};
 
@@ -91,4 +100,67 @@ pub async fn fresh_postgres(test: &str) -> Option<FreshPostgres> {
         name,
         admin_url,
     })
+}
+
+impl FreshPostgres {
+    /// Takes the database away (refuses new connections, ends open ones) or gives it back:
+    /// an outage of this database only, without stopping the shared server.
+    pub async fn set_reachable(&self, reachable: bool) {
+        let admin = Database::connect(&self.admin_url).await.unwrap();
+        admin
+            .execute_unprepared(&format!(
+                "ALTER DATABASE \"{}\" ALLOW_CONNECTIONS {reachable}",
+                self.name
+            ))
+            .await
+            .unwrap();
+        if !reachable {
+            admin
+                .execute_unprepared(&format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}'",
+                    self.name
+                ))
+                .await
+                .unwrap();
+        }
+        let _ = admin.close().await;
+    }
+}
+
+/// The bundled sample course folder.
+pub fn sample_course() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../content")
+}
+
+/// The chapter files of the sample course, in name (= course) order.
+pub fn sample_chapter_files() -> Vec<PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(sample_course().join("chapters"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// A chapter file's body: every byte after the line that closes the front matter.
+pub fn chapter_body(file_text: &str) -> &str {
+    let after_open = file_text
+        .strip_prefix("---\n")
+        .expect("front matter opens the file");
+    let end = after_open.find("\n---\n").expect("front matter is closed");
+    &after_open[end + "\n---\n".len()..]
+}
+
+/// Copies a folder tree (a course package, to break a copy of it).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
 }

@@ -6,17 +6,13 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use domain::{ContentHash, QuestionKind};
 use importer::{ImportError, Silent};
 use persistence::{Database, PoolOptions};
 use storage::{ContentKey, ContentStore, MemoryBackend};
-
-fn sample_course() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../content")
-}
+use testkit::sample_course;
 
 async fn fresh() -> (Database, ContentStore, tempfile::TempDir) {
     let folder = tempfile::tempdir().unwrap();
@@ -33,19 +29,6 @@ async fn fresh() -> (Database, ContentStore, tempfile::TempDir) {
         ContentStore::new(Arc::new(MemoryBackend::default()), 1 << 20),
         folder,
     )
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target)
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 #[test]
@@ -114,7 +97,7 @@ async fn importing_stores_every_body_under_its_content_hash() {
 #[test]
 fn a_broken_front_matter_is_reported_as_file_line_reason() {
     let folder = tempfile::tempdir().unwrap();
-    copy_dir(&sample_course(), folder.path());
+    testkit::copy_dir(&sample_course(), folder.path());
     let chapter = folder.path().join("chapters/03-prompting-for-agents.md");
     let text = std::fs::read_to_string(&chapter).unwrap();
     std::fs::write(

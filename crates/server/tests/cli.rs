@@ -19,10 +19,7 @@ impl Sandbox {
         let sandbox = Self {
             folder: tempfile::tempdir().unwrap(),
         };
-        copy_dir(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content"),
-            &sandbox.course(),
-        );
+        testkit::copy_dir(&testkit::sample_course(), &sandbox.course());
         sandbox
     }
 
@@ -69,19 +66,6 @@ fn collect(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
             collect(&path, files)
         } else {
             files.insert(path.clone(), std::fs::read(&path).unwrap());
-        }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target)
-        } else {
-            std::fs::copy(&path, &target).unwrap();
         }
     }
 }

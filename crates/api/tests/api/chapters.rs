@@ -1,13 +1,8 @@
 use std::fs;
 
-use crate::helpers::{error_code, sample_course, spawn_app};
+use testkit::{chapter_body, sample_chapter_files};
 
-/// Front matter ends at the second `---` line; the body is every byte after it.
-fn body_of(file_text: &str) -> &str {
-    let after_open = file_text.strip_prefix("---\n").unwrap();
-    let end = after_open.find("\n---\n").unwrap();
-    &after_open[end + "\n---\n".len()..]
-}
+use crate::helpers::{error_code, spawn_app};
 
 #[tokio::test]
 async fn the_outline_lists_the_ten_sample_chapters_in_order() {
@@ -42,11 +37,7 @@ async fn the_outline_lists_the_ten_sample_chapters_in_order() {
 #[tokio::test]
 async fn every_chapter_content_equals_its_file_body_byte_for_byte() {
     let app = spawn_app().await;
-    let mut files: Vec<_> = fs::read_dir(sample_course().join("chapters"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    files.sort();
+    let files = sample_chapter_files();
     assert_eq!(files.len(), 10);
     let (_, outline) = app.get_json("/api/v1/chapters").await;
     for (file, item) in files.iter().zip(outline["items"].as_array().unwrap()) {
@@ -60,7 +51,7 @@ async fn every_chapter_content_equals_its_file_body_byte_for_byte() {
         assert_eq!(status, 200);
         assert_eq!(
             chapter["content"].as_str().unwrap(),
-            body_of(&text),
+            chapter_body(&text),
             "{}",
             file.display()
         );

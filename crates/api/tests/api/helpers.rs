@@ -1,5 +1,4 @@
 use std::net::TcpListener;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,11 +30,6 @@ impl TestApp {
     }
 }
 
-/// The bundled sample course folder.
-pub fn sample_course() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../content")
-}
-
 /// Spawns the app on a fresh SQLite database with the sample course imported.
 pub async fn spawn_app() -> TestApp {
     let folder = tempfile::tempdir().unwrap();
@@ -48,7 +42,7 @@ pub async fn spawn_app() -> TestApp {
         .unwrap();
     db.migrate().await.unwrap();
     let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
-    let package = importer::read_package(&sample_course()).unwrap();
+    let package = importer::read_package(&testkit::sample_course()).unwrap();
     importer::import(&db, &store, &package, &importer::Silent)
         .await
         .unwrap();
