@@ -5,7 +5,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/release/companion
 
-.PHONY: run build test lint fmt check-layers e2e migrate import up down
+.PHONY: run build test lint fmt check-layers migrate import up down services services-stop
 
 ## Start the server on the embedded default (SQLite + ./data/content + the bundled course).
 run: build
@@ -51,3 +51,17 @@ up:
 
 down:
 	docker compose down
+
+## The same services without Docker: the `companion` database on the local PostgreSQL, and
+## s3s-fs on :9000 with docker-compose.yml's bucket and keys. Prints the variables to export.
+services:
+	command -v s3s-fs >/dev/null || cargo install s3s-fs@0.14.1 --locked --features binary
+	psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'companion'" | grep -q 1 \
+	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE companion"
+	mkdir -p data/s3/course-content
+	s3s-fs --host 127.0.0.1 --port 9000 --access-key companion --secret-key companion-secret data/s3 \
+	  > data/s3s-fs.log 2>&1 & echo $$! > data/s3s-fs.pid
+	@echo "export DATABASE_URL=postgres://postgres@127.0.0.1:5432/companion R2_ENDPOINT_URL=http://127.0.0.1:9000 R2_ACCESS_KEY_ID=companion R2_SECRET_ACCESS_KEY=companion-secret R2_BUCKET=course-content"
+
+services-stop:
+	kill $$(cat data/s3s-fs.pid) && rm data/s3s-fs.pid

@@ -63,7 +63,7 @@ fn collect(dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
     for entry in entries {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            collect(&path, files)
+            collect(&path, files);
         } else {
             files.insert(path.clone(), std::fs::read(&path).unwrap());
         }
