@@ -3,12 +3,7 @@
 //! `COMPANION_BIN` names the binary (`make test` builds it and sets it). The embedded-default
 //! test always runs; the PostgreSQL + S3 tests run when `TEST_DATABASE_URL` and
 //! `TEST_S3_ENDPOINT` are set and say SKIPPED otherwise.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -16,13 +11,18 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use testkit::{FreshPostgres, S3Env, chapter_body, sample_chapter_files, sample_course};
+use testkit::{FreshPostgres, S3Env, sample_course};
 
-/// A running `companion serve`; killed when dropped.
+const EMAIL: &str = "e2e-premium@example.com";
+const PASSWORD: &str = "end to end 1";
+
+/// A running `companion serve` with a premium learner signed in; killed when dropped.
 struct Server {
     child: Child,
     base: String,
     client: reqwest::Client,
+    /// The premium learner's bearer token.
+    token: String,
     _workdir: tempfile::TempDir,
 }
 
@@ -34,70 +34,67 @@ impl Drop for Server {
 }
 
 fn binary(test: &str) -> Option<PathBuf> {
-    let path = std::env::var("COMPANION_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release/companion")
-        });
+    let path = std::env::var("COMPANION_BIN").map(PathBuf::from).unwrap_or_else(|_| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/release/companion")
+    });
     if path.exists() {
         Some(path)
     } else {
-        testkit::skipped(
-            test,
-            "COMPANION_BIN (no release binary; `make test` builds it)",
-        );
+        testkit::skipped(test, "COMPANION_BIN (no release binary; `make test` builds it)");
         None
     }
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl Server {
-    /// Starts the binary in an empty working folder with only `env` set (plus PATH), as on a
-    /// fresh machine, and waits until `/health` answers 200.
+    /// Creates a premium learner with `companion user create`, then starts `companion serve`
+    /// in an empty working folder with only `env` set (plus PATH), as on a fresh machine,
+    /// waits until `/health` answers 200 and signs the learner in.
     async fn start(binary: PathBuf, env: &[(&str, String)]) -> Self {
         let workdir = tempfile::tempdir().unwrap();
         let port = free_port();
-        let mut command = Command::new(binary);
-        command
-            .arg("serve")
-            .current_dir(workdir.path())
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("PORT", port.to_string())
-            .env("APP__CONTENT__BUNDLED_DIR", sample_course())
-            .env("APP__LOG__LEVEL", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        for (name, value) in env {
-            command.env(name, value);
-        }
-        let server = Self {
-            child: command.spawn().unwrap(),
+        let command = |args: &[&str]| {
+            let mut command = Command::new(&binary);
+            command
+                .args(args)
+                .current_dir(workdir.path())
+                .env_clear()
+                .env("PATH", std::env::var("PATH").unwrap_or_default())
+                .env("PORT", port.to_string())
+                .env("BCRYPT_COST", "4")
+                .env("APP__CONTENT__BUNDLED_DIR", sample_course())
+                .env("APP__LOG__LEVEL", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit());
+            command.envs(env.iter().map(|(name, value)| (name, value)));
+            command
+        };
+        let create =
+            ["user", "create", "--email", EMAIL, "--password", PASSWORD, "--tier", "premium"];
+        assert!(command(&create).status().unwrap().success(), "companion user create failed");
+        let mut server = Self {
+            child: command(&["serve"]).spawn().unwrap(),
             base: format!("http://127.0.0.1:{port}"),
-            client: reqwest::Client::builder()
-                .timeout(Duration::from_secs(20))
-                .build()
-                .unwrap(),
+            client: reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap(),
+            token: String::new(),
             _workdir: workdir,
         };
         server.wait_for_health(200, Duration::from_secs(60)).await;
+        let login = serde_json::json!({ "email": EMAIL, "password": PASSWORD });
+        let url = format!("{}/api/v1/auth/login", server.base);
+        let response = server.client.post(url).json(&login).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        server.token = body["access_token"].as_str().unwrap().to_owned();
         server
     }
 
     async fn get(&self, path: &str) -> (u16, Value) {
-        let response = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap();
+        let request = self.client.get(format!("{}{path}", self.base)).bearer_auth(&self.token);
+        let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         (status, response.json().await.unwrap())
     }
@@ -105,19 +102,12 @@ impl Server {
     async fn wait_for_health(&self, wanted: u16, limit: Duration) -> Value {
         let started = Instant::now();
         loop {
-            if let Ok(response) = self
-                .client
-                .get(format!("{}/health", self.base))
-                .send()
-                .await
+            if let Ok(response) = self.client.get(format!("{}/health", self.base)).send().await
                 && response.status().as_u16() == wanted
             {
                 return response.json().await.unwrap();
             }
-            assert!(
-                started.elapsed() < limit,
-                "/health did not answer {wanted} within {limit:?}"
-            );
+            assert!(started.elapsed() < limit, "/health did not answer {wanted} within {limit:?}");
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -129,13 +119,7 @@ impl Server {
     /// Sends SIGTERM and returns whether the process exited cleanly within `limit`.
     fn terminate(&mut self, limit: Duration) -> bool {
         let pid = self.child.id().to_string();
-        assert!(
-            Command::new("kill")
-                .args(["-TERM", &pid])
-                .status()
-                .unwrap()
-                .success()
-        );
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         let started = Instant::now();
         while started.elapsed() < limit {
             if let Some(status) = self.child.try_wait().unwrap() {
@@ -147,33 +131,12 @@ impl Server {
     }
 }
 
-/// The sample course is served: ten chapters in order, each byte for byte as authored.
+/// The sample course is served verbatim, and an unknown chapter is a JSON 404.
 async fn serves_the_sample_course_verbatim(server: &Server) {
-    let (status, outline) = server.get("/api/v1/chapters").await;
-    assert_eq!(status, 200);
-    assert_eq!(outline["total"], 10);
-    let items = outline["items"].as_array().unwrap();
-    for (file, item) in sample_chapter_files().iter().zip(items) {
-        let text = std::fs::read_to_string(file).unwrap();
-        let (status, chapter) = server
-            .get(&format!(
-                "/api/v1/chapters/{}",
-                item["id"].as_str().unwrap()
-            ))
-            .await;
-        assert_eq!(status, 200);
-        assert_eq!(
-            chapter["content"].as_str().unwrap(),
-            chapter_body(&text),
-            "{}",
-            file.display()
-        );
-    }
+    testkit::assert_serves_sample_course_verbatim(&server.client, &server.base, &server.token)
+        .await;
     let (status, missing) = server.get("/api/v1/chapters/not-a-chapter").await;
-    assert_eq!(
-        (status, missing["error"].as_str()),
-        (404, Some("not_found"))
-    );
+    assert_eq!((status, missing["error"].as_str()), (404, Some("not_found")));
 }
 
 fn postgres_and_s3_env(postgres: &FreshPostgres, s3: &S3Env) -> Vec<(&'static str, String)> {
@@ -196,10 +159,7 @@ async fn on_the_embedded_default_the_binary_serves_the_sample_course_and_stops_o
     let health = server.wait_for_health(200, Duration::from_secs(1)).await;
     assert_eq!(health["database"], "connected");
     serves_the_sample_course_verbatim(&server).await;
-    assert!(
-        server.terminate(Duration::from_secs(10)),
-        "SIGTERM ends the server cleanly"
-    );
+    assert!(server.terminate(Duration::from_secs(10)), "SIGTERM ends the server cleanly");
 }
 
 #[tokio::test]

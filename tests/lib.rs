@@ -5,12 +5,7 @@
 //! application itself runs.
 
 // Test support fails loudly on purpose: a broken fixture should stop the test right there.
-#![allow(
-    clippy::panic,
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -38,10 +33,7 @@ pub struct S3Env {
 
 /// The S3 server from `TEST_S3_ENDPOINT` and friends, or `None` (after saying so) for `test`.
 pub fn s3_env(test: &str) -> Option<S3Env> {
-    let Some(endpoint) = std::env::var("TEST_S3_ENDPOINT")
-        .ok()
-        .filter(|v| !v.is_empty())
-    else {
+    let Some(endpoint) = std::env::var("TEST_S3_ENDPOINT").ok().filter(|v| !v.is_empty()) else {
         skipped(test, "TEST_S3_ENDPOINT");
         return None;
     };
@@ -70,10 +62,7 @@ pub struct FreshPostgres {
 /// Creates a fresh database, or returns `None` (after saying so) when `TEST_DATABASE_URL`
 /// is unset.
 pub async fn fresh_postgres(test: &str) -> Option<FreshPostgres> {
-    let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
-        .ok()
-        .filter(|v| !v.is_empty())
-    else {
+    let Some(admin_url) = std::env::var("TEST_DATABASE_URL").ok().filter(|v| !v.is_empty()) else {
         skipped(test, "TEST_DATABASE_URL");
         return None;
     };
@@ -82,10 +71,7 @@ pub async fn fresh_postgres(test: &str) -> Option<FreshPostgres> {
         None => (admin_url.clone(), String::new()),
     };
     let (server, database) = base.rsplit_once('/').unwrap_or((&base, "postgres"));
-    let name = format!(
-        "{database}_{}",
-        &uuid::Uuid::new_v4().simple().to_string()[..10]
-    );
+    let name = format!("{database}_{}", &uuid::Uuid::new_v4().simple().to_string()[..10]);
     let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
         panic!("TEST_DATABASE_URL is set but unreachable: {e}");
     });
@@ -95,11 +81,7 @@ pub async fn fresh_postgres(test: &str) -> Option<FreshPostgres> {
         .unwrap_or_else(|e| panic!("cannot create test database {name}: {e}"));
     let _ = admin.close().await;
     ran_against("postgres", test);
-    Some(FreshPostgres {
-        url: format!("{server}/{name}{query}"),
-        name,
-        admin_url,
-    })
+    Some(FreshPostgres { url: format!("{server}/{name}{query}"), name, admin_url })
 }
 
 impl FreshPostgres {
@@ -142,11 +124,40 @@ pub fn sample_chapter_files() -> Vec<PathBuf> {
     files
 }
 
+/// Asserts that the server at `base_url` lists the ten sample chapters in order and serves
+/// each one's `content` byte for byte as its file's body (by slug and by id), to a caller
+/// whose `token` opens every chapter.
+pub async fn assert_serves_sample_course_verbatim(
+    client: &reqwest::Client,
+    base_url: &str,
+    token: &str,
+) {
+    let get = |path: String| async move {
+        let response =
+            client.get(format!("{base_url}{path}")).bearer_auth(token).send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<serde_json::Value>().await.unwrap())
+    };
+    let (status, outline) = get("/api/v1/chapters".into()).await;
+    assert_eq!(status, 200);
+    assert_eq!(outline["total"], 10);
+    let files = sample_chapter_files();
+    assert_eq!(files.len(), 10);
+    for (file, item) in files.iter().zip(outline["items"].as_array().unwrap()) {
+        let text = std::fs::read_to_string(file).unwrap();
+        for reference in [&item["slug"], &item["id"]] {
+            let reference = reference.as_str().unwrap();
+            let (status, chapter) = get(format!("/api/v1/chapters/{reference}")).await;
+            assert_eq!(status, 200, "{reference}");
+            let content = chapter["content"].as_str().unwrap();
+            assert_eq!(content, chapter_body(&text), "{}", file.display());
+        }
+    }
+}
+
 /// A chapter file's body: every byte after the line that closes the front matter.
 pub fn chapter_body(file_text: &str) -> &str {
-    let after_open = file_text
-        .strip_prefix("---\n")
-        .expect("front matter opens the file");
+    let after_open = file_text.strip_prefix("---\n").expect("front matter opens the file");
     let end = after_open.find("\n---\n").expect("front matter is closed");
     &after_open[end + "\n---\n".len()..]
 }

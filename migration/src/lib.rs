@@ -8,6 +8,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_create_chapters;
 mod m20261124_000002_create_quizzes;
 mod m20261124_000003_create_questions;
+mod m20261124_000004_create_users;
+mod m20261124_000005_create_tier_changes;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_chapters::Migration),
             Box::new(m20261124_000002_create_quizzes::Migration),
             Box::new(m20261124_000003_create_questions::Migration),
+            Box::new(m20261124_000004_create_users::Migration),
+            Box::new(m20261124_000005_create_tier_changes::Migration),
         ]
     }
 }

@@ -26,10 +26,22 @@ pub enum ApiError {
     #[error("{message}")]
     BadRequest { message: String },
     #[error("{message}")]
-    Validation {
-        message: String,
-        details: serde_json::Value,
-    },
+    Validation { message: String, details: serde_json::Value },
+    /// No token, or one that does not verify.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Wrong email or password (the same answer for both).
+    #[error("The email or password is wrong.")]
+    InvalidCredentials,
+    /// Authenticated, but not allowed (another user's data, an admin route).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The caller's tier does not open this resource.
+    #[error("This needs the {required_tier} tier.")]
+    UpgradeRequired { required_tier: domain::Tier, upgrade_url: String },
+    /// A unique value is taken, e.g. `email_taken`.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     /// A dependency (database, content store) is down; clients may retry.
     #[error("{0}")]
     Unavailable(String),
@@ -46,12 +58,30 @@ impl ApiError {
         Self::Internal { id, message }
     }
 
+    /// A 422 from validator's report; field names are the JSON names (our DTO fields are not
+    /// renamed, so validator's Rust names and serde's names agree).
+    pub fn from_validation(errors: &validator::ValidationErrors) -> Self {
+        let mut fields = serde_json::Map::new();
+        for (field, problems) in errors.field_errors() {
+            let messages: Vec<String> = problems
+                .iter()
+                .map(|problem| {
+                    problem
+                        .message
+                        .as_deref()
+                        .map_or_else(|| problem.code.to_string(), str::to_owned)
+                })
+                .collect();
+            fields.insert(field.to_string(), serde_json::json!(messages));
+        }
+        let names: Vec<&str> = fields.keys().map(String::as_str).collect();
+        let message = format!("Invalid field(s): {}.", names.join(", "));
+        Self::Validation { message, details: serde_json::json!({ "fields": fields }) }
+    }
+
     pub fn validation(field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        Self::Validation {
-            details: serde_json::json!({ "fields": { field: [message] } }),
-            message,
-        }
+        Self::Validation { details: serde_json::json!({ "fields": { field: [message] } }), message }
     }
 
     fn code(&self) -> &'static str {
@@ -59,6 +89,11 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::BadRequest { .. } => "bad_request",
             Self::Validation { .. } => "validation_failed",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Forbidden(_) => "forbidden",
+            Self::UpgradeRequired { .. } => "upgrade_required",
+            Self::Conflict { code, .. } => code,
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal { .. } => "internal_error",
         }
@@ -67,17 +102,20 @@ impl ApiError {
     pub fn body(&self) -> ErrorBody {
         let (message, details) = match self {
             Self::Validation { message, details } => (message.clone(), Some(details.clone())),
+            Self::UpgradeRequired { required_tier, upgrade_url } => (
+                self.to_string(),
+                Some(serde_json::json!({
+                    "required_tier": required_tier.as_str(),
+                    "upgrade_url": upgrade_url,
+                })),
+            ),
             Self::Internal { id, .. } => (
                 "Something went wrong on our side; the error id is in the details.".to_owned(),
                 Some(serde_json::json!({ "error_id": id })),
             ),
             other => (other.to_string(), None),
         };
-        ErrorBody {
-            error: self.code().to_owned(),
-            message,
-            details,
-        }
+        ErrorBody { error: self.code().to_owned(), message, details }
     }
 }
 
@@ -87,6 +125,9 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) | Self::UpgradeRequired { .. } => StatusCode::FORBIDDEN,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -94,8 +135,14 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, Self::Unavailable(_)) {
-            response.insert_header(("Retry-After", "5"));
+        match self {
+            Self::Unavailable(_) => {
+                response.insert_header(("Retry-After", "5"));
+            }
+            Self::Unauthorized(_) | Self::InvalidCredentials => {
+                response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            _ => {}
         }
         response.json(self.body())
     }

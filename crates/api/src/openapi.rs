@@ -31,6 +31,8 @@ mod tests {
         let settings = ApiSettings {
             public_url: "https://api.example.com".into(),
             version: "1.2.3".into(),
+            access_policy: domain::AccessPolicy::default(),
+            upgrade_url: String::new(),
         };
         let document = finish_document(json!({ "openapi": "3.0.0" }), &settings);
         assert_eq!(document["servers"][0]["url"], "https://api.example.com");

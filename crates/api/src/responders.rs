@@ -36,14 +36,9 @@ impl<T: Serialize> Responder for Tagged<T> {
             None => false,
         };
         if matches {
-            return HttpResponse::NotModified()
-                .insert_header(ETag(tag))
-                .finish();
+            return HttpResponse::NotModified().insert_header(ETag(tag)).finish();
         }
-        HttpResponse::Ok()
-            .insert_header(ETag(tag))
-            .content_type(ContentType::json())
-            .body(body)
+        HttpResponse::Ok().insert_header(ETag(tag)).content_type(ContentType::json()).body(body)
     }
 }
 

@@ -23,9 +23,7 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application")
-            .field("port", &self.port)
-            .finish_non_exhaustive()
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
     }
 }
 
@@ -81,12 +79,8 @@ impl Application {
 }
 
 async fn unknown_route(request: HttpRequest) -> HttpResponse {
-    ApiError::NotFound(format!(
-        "No route for {} {}.",
-        request.method(),
-        request.path()
-    ))
-    .error_response()
+    ApiError::NotFound(format!("No route for {} {}.", request.method(), request.path()))
+        .error_response()
 }
 
 fn path_config() -> actix::PathConfig {
@@ -100,14 +94,9 @@ fn query_config() -> actix::QueryConfig {
 }
 
 fn json_config() -> actix::JsonConfig {
-    actix::JsonConfig::default()
-        .limit(64 * 1024)
-        .error_handler(|error, _| {
-            ApiError::BadRequest {
-                message: format!("Malformed JSON body: {error}"),
-            }
-            .into()
-        })
+    actix::JsonConfig::default().limit(64 * 1024).error_handler(|error, _| {
+        ApiError::BadRequest { message: format!("Malformed JSON body: {error}") }.into()
+    })
 }
 
 /// Gives every error response that is not JSON yet (Actix's own 404/405/413…) the JSON
@@ -121,9 +110,7 @@ fn json_error_body<B: MessageBody + 'static>(
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("application/json"));
     if is_json {
-        return Ok(ErrorHandlerResponse::Response(
-            response.map_into_left_body(),
-        ));
+        return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
     }
     let status = response.status();
     let code = match status.as_u16() {
@@ -141,7 +128,5 @@ fn json_error_body<B: MessageBody + 'static>(
         message,
         details: None,
     });
-    Ok(ErrorHandlerResponse::Response(
-        ServiceResponse::new(request, json).map_into_right_body(),
-    ))
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, json).map_into_right_body()))
 }

@@ -1,5 +1,8 @@
+use domain::AccessPolicy;
 use persistence::Database;
 use storage::ContentStore;
+
+use crate::auth::Auth;
 
 /// Settings the HTTP layer needs, filled in by the server from its configuration.
 #[derive(Debug, Clone)]
@@ -8,6 +11,10 @@ pub struct ApiSettings {
     pub public_url: String,
     /// Reported by `/health` and in the OpenAPI document.
     pub version: String,
+    /// Which chapters each tier opens.
+    pub access_policy: AccessPolicy,
+    /// Where a locked read sends the learner to upgrade.
+    pub upgrade_url: String,
 }
 
 /// What every handler can reach: cheap to clone (pools and `Arc`s inside).
@@ -15,5 +22,6 @@ pub struct ApiSettings {
 pub struct AppState {
     pub db: Database,
     pub store: ContentStore,
+    pub auth: Auth,
     pub settings: ApiSettings,
 }

@@ -34,12 +34,9 @@ impl FromStr for Difficulty {
     type Err = String;
 
     fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|difficulty| difficulty.as_str() == value)
-            .ok_or_else(|| {
-                format!("difficulty must be beginner, intermediate or advanced, not `{value}`")
-            })
+        Self::ALL.into_iter().find(|difficulty| difficulty.as_str() == value).ok_or_else(|| {
+            format!("difficulty must be beginner, intermediate or advanced, not `{value}`")
+        })
     }
 }
 
@@ -97,10 +94,7 @@ impl ChapterSource {
         let error = |line: usize, reason: String| PackageError::new(file, line, reason);
         let mut lines = text.split_inclusive('\n');
         if lines.next().map(str::trim_end) != Some("---") {
-            return Err(vec![error(
-                1,
-                "front matter must start with a `---` line".into(),
-            )]);
+            return Err(vec![error(1, "front matter must start with a `---` line".into())]);
         }
         let mut fields = FrontMatter::default();
         let mut errors = Vec::new();
@@ -124,17 +118,13 @@ impl ChapterSource {
                         errors.push(error(line_number, reason));
                     }
                 }
-                None => errors.push(error(
-                    line_number,
-                    format!("expected `key: value`, got `{line}`"),
-                )),
+                None => {
+                    errors.push(error(line_number, format!("expected `key: value`, got `{line}`")));
+                }
             }
         }
         if !closed {
-            return Err(vec![error(
-                1,
-                "front matter is not closed by a `---` line".into(),
-            )]);
+            return Err(vec![error(1, "front matter is not closed by a `---` line".into())]);
         }
         let end_line = text.get(..offset).map_or(1, |head| head.lines().count());
         let body = text.get(offset..).unwrap_or_default().to_owned();
@@ -184,10 +174,9 @@ impl FrontMatter {
             }
             "order" => self.order.replace((number("order")?, line)).is_some(),
             "difficulty" => self.difficulty.replace((value.parse()?, line)).is_some(),
-            "estimated_minutes" => self
-                .estimated_minutes
-                .replace((number("estimated_minutes")?, line))
-                .is_some(),
+            "estimated_minutes" => {
+                self.estimated_minutes.replace((number("estimated_minutes")?, line)).is_some()
+            }
             other => return Err(format!("unknown front matter key `{other}`")),
         };
         if slot_taken {
@@ -234,11 +223,7 @@ impl FrontMatter {
             None
         });
         if body.trim().is_empty() {
-            errors.push(PackageError::new(
-                file,
-                end_line,
-                "the chapter body is empty".into(),
-            ));
+            errors.push(PackageError::new(file, end_line, "the chapter body is empty".into()));
         }
         Some(ChapterSource {
             file: file.to_owned(),
@@ -256,9 +241,7 @@ impl FrontMatter {
 pub fn validate_slug(slug: &str) -> Result<(), String> {
     let well_formed = !slug.is_empty()
         && slug.len() <= 100
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
         && !slug.ends_with('-')
         && !slug.contains("--");
@@ -328,11 +311,7 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].file, "chapters/02.md");
         assert_eq!(errors[0].line, 4);
-        assert!(
-            errors[0]
-                .to_string()
-                .starts_with("chapters/02.md:4: order must be")
-        );
+        assert!(errors[0].to_string().starts_with("chapters/02.md:4: order must be"));
     }
 
     #[test]
@@ -353,16 +332,9 @@ mod tests {
 
     #[test]
     fn front_matter_must_open_and_close() {
-        assert_eq!(
-            ChapterSource::parse("c.md", "# no front matter").unwrap_err()[0].line,
-            1
-        );
+        assert_eq!(ChapterSource::parse("c.md", "# no front matter").unwrap_err()[0].line, 1);
         let unclosed = "---\ntitle: x\n";
-        assert!(
-            ChapterSource::parse("c.md", unclosed).unwrap_err()[0]
-                .reason
-                .contains("closed")
-        );
+        assert!(ChapterSource::parse("c.md", unclosed).unwrap_err()[0].reason.contains("closed"));
     }
 
     #[test]
@@ -375,10 +347,7 @@ mod tests {
     fn a_chapter_ref_is_a_uuid_or_a_slug() {
         let id = Uuid::new_v4();
         assert_eq!(id.to_string().parse::<ChapterRef>(), Ok(ChapterRef::Id(id)));
-        assert_eq!(
-            "tool-use".parse::<ChapterRef>(),
-            Ok(ChapterRef::Slug("tool-use".into()))
-        );
+        assert_eq!("tool-use".parse::<ChapterRef>(), Ok(ChapterRef::Slug("tool-use".into())));
         for bad in ["", "Tool Use", "a--b", "-a", "über", &"x".repeat(101)] {
             assert!(bad.parse::<ChapterRef>().is_err(), "{bad}");
         }

@@ -18,11 +18,7 @@ pub struct PackageError {
 
 impl PackageError {
     pub fn new(file: &str, line: usize, reason: String) -> Self {
-        Self {
-            file: file.to_owned(),
-            line,
-            reason,
-        }
+        Self { file: file.to_owned(), line, reason }
     }
 }
 
@@ -103,28 +99,17 @@ impl CoursePackage {
                 errors.push(PackageError::new(
                     &quiz.file,
                     quiz.chapter_line,
-                    format!(
-                        "chapter `{}` already has a quiz in {first}",
-                        quiz.chapter_slug
-                    ),
+                    format!("chapter `{}` already has a quiz in {first}", quiz.chapter_slug),
                 ));
             }
         }
         if chapter_files.is_empty() {
-            errors.push(PackageError::new(
-                MANIFEST_FILE,
-                1,
-                "the package has no chapters".into(),
-            ));
+            errors.push(PackageError::new(MANIFEST_FILE, 1, "the package has no chapters".into()));
         }
         match manifest {
             Some(manifest) if errors.is_empty() => {
                 chapters.sort_by_key(|c| c.order);
-                Ok(Self {
-                    manifest,
-                    chapters,
-                    quizzes,
-                })
+                Ok(Self { manifest, chapters, quizzes })
             }
             _ => Err(errors),
         }
@@ -133,17 +118,11 @@ impl CoursePackage {
 
 fn parse_manifest(file: &SourceFile) -> Result<CourseManifest, PackageError> {
     let manifest: CourseManifest = toml::from_str(&file.text).map_err(|error| {
-        let line = error
-            .span()
-            .map_or(1, |span| line_at(&file.text, span.start));
+        let line = error.span().map_or(1, |span| line_at(&file.text, span.start));
         PackageError::new(&file.path, line, error.message().trim().to_owned())
     })?;
     if manifest.title.trim().is_empty() {
-        return Err(PackageError::new(
-            &file.path,
-            1,
-            "title must not be empty".into(),
-        ));
+        return Err(PackageError::new(&file.path, 1, "title must not be empty".into()));
     }
     validate_slug(&manifest.slug).map_err(|reason| PackageError::new(&file.path, 1, reason))?;
     Ok(manifest)
@@ -176,10 +155,7 @@ mod tests {
     use super::*;
 
     fn file(path: &str, text: &str) -> SourceFile {
-        SourceFile {
-            path: path.into(),
-            text: text.into(),
-        }
+        SourceFile { path: path.into(), text: text.into() }
     }
 
     fn chapter(slug: &str, order: u32) -> SourceFile {
@@ -233,11 +209,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
-        assert!(
-            errors[0]
-                .to_string()
-                .starts_with("quizzes/b.toml:1: no chapter")
-        );
+        assert!(errors[0].to_string().starts_with("quizzes/b.toml:1: no chapter"));
     }
 
     #[test]

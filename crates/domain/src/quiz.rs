@@ -53,9 +53,7 @@ impl RevealAnswers {
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Always, Self::AfterPass]
-            .into_iter()
-            .find(|reveal| reveal.as_str() == text)
+        [Self::Always, Self::AfterPass].into_iter().find(|reveal| reveal.as_str() == text)
     }
 }
 
@@ -158,26 +156,21 @@ impl QuizSource {
         let line_of = |offset: usize| line_at(text, offset);
         let raw: QuizFile = toml::from_str(text).map_err(|error| {
             let line = error.span().map_or(1, |span| line_of(span.start));
-            vec![PackageError::new(
-                file,
-                line,
-                error.message().trim().to_owned(),
-            )]
+            vec![PackageError::new(file, line, error.message().trim().to_owned())]
         })?;
         let mut errors = Vec::new();
         let pass_mark = match raw.pass_mark {
             None => DEFAULT_PASS_MARK,
-            Some(mark) => u8::try_from(*mark.get_ref())
-                .ok()
-                .filter(|m| *m <= 100)
-                .unwrap_or_else(|| {
+            Some(mark) => {
+                u8::try_from(*mark.get_ref()).ok().filter(|m| *m <= 100).unwrap_or_else(|| {
                     errors.push(PackageError::new(
                         file,
                         line_of(mark.span().start),
                         "pass_mark must be 0 to 100".into(),
                     ));
                     DEFAULT_PASS_MARK
-                }),
+                })
+            }
         };
         let max_attempts = raw.max_attempts.and_then(|max| {
             let value = u32::try_from(*max.get_ref()).ok().filter(|m| *m > 0);
@@ -194,11 +187,7 @@ impl QuizSource {
             errors.push(PackageError::new(file, 1, "title must not be empty".into()));
         }
         if raw.questions.is_empty() {
-            errors.push(PackageError::new(
-                file,
-                1,
-                "a quiz needs at least one question".into(),
-            ));
+            errors.push(PackageError::new(file, 1, "a quiz needs at least one question".into()));
         }
         let mut questions = Vec::with_capacity(raw.questions.len());
         for (index, spanned) in raw.questions.into_iter().enumerate() {
@@ -230,9 +219,7 @@ fn validate_question(position: u32, raw: QuestionFile) -> Result<Question, Strin
         return Err(format!("question {position}: text must not be empty"));
     }
     if raw.explanation.trim().is_empty() {
-        return Err(format!(
-            "question {position}: explanation must not be empty"
-        ));
+        return Err(format!("question {position}: explanation must not be empty"));
     }
     let kind = raw.kind;
     let options = raw.options;
@@ -268,9 +255,7 @@ fn validate_question(position: u32, raw: QuestionFile) -> Result<Question, Strin
                 if options.contains_key(&key) {
                     Ok(key)
                 } else {
-                    Err(format!(
-                        "question {position}: answer `{key}` is not one of the options"
-                    ))
+                    Err(format!("question {position}: answer `{key}` is not one of the options"))
                 }
             };
             match (kind, raw.answer) {
@@ -278,16 +263,12 @@ fn validate_question(position: u32, raw: QuestionFile) -> Result<Question, Strin
                     Answer::Single(check(upper(&key))?)
                 }
                 (QuestionKind::MultipleChoice, AnswerFile::Many(keys)) if !keys.is_empty() => {
-                    let keys: BTreeSet<String> = keys
-                        .iter()
-                        .map(|key| check(upper(key)))
-                        .collect::<Result<_, _>>()?;
+                    let keys: BTreeSet<String> =
+                        keys.iter().map(|key| check(upper(key))).collect::<Result<_, _>>()?;
                     Answer::Multiple(keys)
                 }
                 (QuestionKind::SingleChoice, _) => {
-                    return Err(format!(
-                        "question {position}: single_choice takes one answer key"
-                    ));
+                    return Err(format!("question {position}: single_choice takes one answer key"));
                 }
                 _ => {
                     return Err(format!(
@@ -297,24 +278,12 @@ fn validate_question(position: u32, raw: QuestionFile) -> Result<Question, Strin
             }
         }
     };
-    Ok(Question {
-        position,
-        kind,
-        text: raw.text,
-        options,
-        answer,
-        explanation: raw.explanation,
-    })
+    Ok(Question { position, kind, text: raw.text, options, answer, explanation: raw.explanation })
 }
 
 /// 1-based line number of a byte offset.
 pub(crate) fn line_at(text: &str, offset: usize) -> usize {
-    text.as_bytes()
-        .iter()
-        .take(offset)
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+    text.as_bytes().iter().take(offset).filter(|b| **b == b'\n').count() + 1
 }
 
 #[cfg(test)]
@@ -363,19 +332,13 @@ explanation = "No."
         let text = QUIZ.replace("answer = \"b\"", "answer = \"E\"");
         let errors = QuizSource::parse_toml("q.toml", &text).unwrap_err();
         assert_eq!(errors.len(), 1);
-        assert!(
-            errors[0].reason.contains("not one of the options"),
-            "{errors:?}"
-        );
+        assert!(errors[0].reason.contains("not one of the options"), "{errors:?}");
         assert!((4..=9).contains(&errors[0].line), "{errors:?}");
     }
 
     #[test]
     fn option_keys_must_run_from_a_with_two_to_six() {
-        let text = QUIZ.replace(
-            "{ A = \"a\", B = \"b\", C = \"c\" }",
-            "{ A = \"a\", C = \"c\" }",
-        );
+        let text = QUIZ.replace("{ A = \"a\", B = \"b\", C = \"c\" }", "{ A = \"a\", C = \"c\" }");
         assert!(QuizSource::parse_toml("q.toml", &text).is_err());
         let text = QUIZ.replace("{ A = \"a\", B = \"b\", C = \"c\" }", "{ A = \"a\" }");
         assert!(QuizSource::parse_toml("q.toml", &text).is_err());
@@ -392,26 +355,18 @@ explanation = "No."
     fn answers_round_trip_through_their_stored_keys() {
         for (kind, answer) in [
             (QuestionKind::SingleChoice, Answer::Single("C".into())),
-            (
-                QuestionKind::MultipleChoice,
-                Answer::Multiple(["A".into(), "D".into()].into()),
-            ),
+            (QuestionKind::MultipleChoice, Answer::Multiple(["A".into(), "D".into()].into())),
             (QuestionKind::TrueFalse, Answer::TrueFalse(true)),
         ] {
             assert_eq!(Answer::from_keys(kind, &answer.keys()), Some(answer));
         }
-        assert_eq!(
-            Answer::from_keys(QuestionKind::TrueFalse, &["maybe".into()]),
-            None
-        );
+        assert_eq!(Answer::from_keys(QuestionKind::TrueFalse, &["maybe".into()]), None);
     }
 
     #[test]
     fn pass_mark_and_max_attempts_are_bounded() {
-        let text = QUIZ.replace(
-            "title = \"Quiz: Tools\"",
-            "title = \"T\"\npass_mark = 101\nmax_attempts = 0",
-        );
+        let text = QUIZ
+            .replace("title = \"Quiz: Tools\"", "title = \"T\"\npass_mark = 101\nmax_attempts = 0");
         let errors = QuizSource::parse_toml("q.toml", &text).unwrap_err();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert_eq!(errors[0].line, 3);

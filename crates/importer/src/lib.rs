@@ -20,10 +20,7 @@ pub enum ImportError {
     #[error("the course package is invalid ({} problem(s))", .0.len())]
     Invalid(Vec<PackageError>),
     #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Read { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -56,19 +53,13 @@ pub fn read_package(dir: &Path) -> Result<CoursePackage, ImportError> {
 }
 
 fn read_file(path: &Path) -> Result<SourceFile, ImportError> {
-    let bytes = std::fs::read(path).map_err(|source| ImportError::Read {
-        path: path.into(),
-        source,
-    })?;
+    let bytes =
+        std::fs::read(path).map_err(|source| ImportError::Read { path: path.into(), source })?;
     let shown = path.display().to_string();
     let text = String::from_utf8(bytes).map_err(|e| {
-        let line = e
-            .as_bytes()
-            .iter()
-            .take(e.utf8_error().valid_up_to())
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1;
+        let line =
+            e.as_bytes().iter().take(e.utf8_error().valid_up_to()).filter(|b| **b == b'\n').count()
+                + 1;
         ImportError::Invalid(vec![PackageError::new(
             &shown,
             line,
@@ -85,20 +76,13 @@ fn read_folder(dir: &Path, folder: &str, extension: &str) -> Result<Vec<SourceFi
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(source) => {
-            return Err(ImportError::Read {
-                path: folder,
-                source,
-            });
+            return Err(ImportError::Read { path: folder, source });
         }
     };
     let mut paths = Vec::new();
     for entry in entries {
-        let path = entry
-            .map_err(|source| ImportError::Read {
-                path: folder.clone(),
-                source,
-            })?
-            .path();
+        let path =
+            entry.map_err(|source| ImportError::Read { path: folder.clone(), source })?.path();
         if path.is_file() && path.extension().is_some_and(|ext| ext == extension) {
             paths.push(path);
         }

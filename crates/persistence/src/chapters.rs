@@ -31,10 +31,7 @@ impl TryFrom<chapter::Model> for ChapterRecord {
         Ok(Self {
             id: row.id,
             order: u32::try_from(row.order).map_err(|_| corrupt("negative order"))?,
-            difficulty: row
-                .difficulty_level
-                .parse()
-                .map_err(|_| corrupt("unknown difficulty"))?,
+            difficulty: row.difficulty_level.parse().map_err(|_| corrupt("unknown difficulty"))?,
             estimated_minutes: u32::try_from(row.estimated_time)
                 .map_err(|_| corrupt("negative estimated time"))?,
             byte_size: u64::try_from(row.byte_size).map_err(|_| corrupt("negative size"))?,
@@ -84,11 +81,7 @@ impl Database {
                 chapter::Entity::find().filter(chapter::Column::Slug.eq(slug.as_str()))
             }
         };
-        query
-            .one(&self.conn)
-            .await?
-            .map(ChapterRecord::try_from)
-            .transpose()
+        query.one(&self.conn).await?.map(ChapterRecord::try_from).transpose()
     }
 
     /// The chapters around `order`, whether or not a chapter has that order.
@@ -107,6 +100,30 @@ impl Database {
             previous: previous.map(ChapterRecord::try_from).transpose()?,
             next: next.map(ChapterRecord::try_from).transpose()?,
         })
+    }
+
+    pub async fn find_chapter_by_order(
+        &self,
+        order: u32,
+    ) -> Result<Option<ChapterRecord>, PersistenceError> {
+        chapter::Entity::find()
+            .filter(chapter::Column::Order.eq(i64::from(order)))
+            .one(&self.conn)
+            .await?
+            .map(ChapterRecord::try_from)
+            .transpose()
+    }
+
+    /// The order of the chapter a quiz belongs to.
+    pub async fn chapter_order_of_quiz(
+        &self,
+        quiz_id: Uuid,
+    ) -> Result<Option<u32>, PersistenceError> {
+        let Some(quiz) = quiz::Entity::find_by_id(quiz_id).one(&self.conn).await? else {
+            return Ok(None);
+        };
+        let chapter = chapter::Entity::find_by_id(quiz.chapter_id).one(&self.conn).await?;
+        Ok(chapter.and_then(|c| u32::try_from(c.order).ok()))
     }
 
     /// The id of a chapter's quiz, if it has one.

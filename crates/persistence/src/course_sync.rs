@@ -83,10 +83,7 @@ async fn sync_in(
         .collect();
     if !gone.is_empty() {
         report.deleted = gone.len();
-        chapter::Entity::delete_many()
-            .filter(chapter::Column::Id.is_in(gone))
-            .exec(txn)
-            .await?;
+        chapter::Entity::delete_many().filter(chapter::Column::Id.is_in(gone)).exec(txn).await?;
     }
     // Orders are unique: park every chapter that moves on a negative order first, so that
     // swapping two chapters never collides halfway.
@@ -135,11 +132,8 @@ async fn sync_in(
         chapter_ids.insert(source.slug.as_str(), id);
     }
 
-    let quizzes: HashMap<&str, &QuizSource> = package
-        .quizzes
-        .iter()
-        .map(|quiz| (quiz.chapter_slug.as_str(), quiz))
-        .collect();
+    let quizzes: HashMap<&str, &QuizSource> =
+        package.quizzes.iter().map(|quiz| (quiz.chapter_slug.as_str(), quiz)).collect();
     for (slug, chapter_id) in chapter_ids {
         if sync_quiz(txn, chapter_id, quizzes.get(slug).copied(), now).await? {
             report.quizzes_written += 1;
@@ -240,10 +234,8 @@ async fn sync_quiz(
     source: Option<&QuizSource>,
     now: chrono::DateTime<Utc>,
 ) -> Result<bool, PersistenceError> {
-    let existing = quiz::Entity::find()
-        .filter(quiz::Column::ChapterId.eq(chapter_id))
-        .one(txn)
-        .await?;
+    let existing =
+        quiz::Entity::find().filter(quiz::Column::ChapterId.eq(chapter_id)).one(txn).await?;
     let Some(source) = source else {
         if let Some(row) = existing {
             quiz::Entity::delete_by_id(row.id).exec(txn).await?;
@@ -253,14 +245,9 @@ async fn sync_quiz(
     };
     let pass_mark = i32::from(source.pass_mark);
     let reveal = source.reveal_answers.as_str().to_owned();
-    let max_attempts = source
-        .max_attempts
-        .map(|m| i32::try_from(m).unwrap_or(i32::MAX));
-    let wanted: Vec<QuestionFields> = source
-        .questions
-        .iter()
-        .map(QuestionFields::of_source)
-        .collect::<Result<_, _>>()?;
+    let max_attempts = source.max_attempts.map(|m| i32::try_from(m).unwrap_or(i32::MAX));
+    let wanted: Vec<QuestionFields> =
+        source.questions.iter().map(QuestionFields::of_source).collect::<Result<_, _>>()?;
 
     let (quiz_id, rows) = match existing {
         Some(row) => {
@@ -274,10 +261,7 @@ async fn sync_quiz(
                 && row.reveal_answers == reveal
                 && row.max_attempts == max_attempts;
             let same_questions = rows.len() == wanted.len()
-                && rows
-                    .iter()
-                    .zip(&wanted)
-                    .all(|(row, want)| QuestionFields::of_row(row) == *want);
+                && rows.iter().zip(&wanted).all(|(row, want)| QuestionFields::of_row(row) == *want);
             if same_quiz && same_questions {
                 return Ok(false);
             }

@@ -26,11 +26,7 @@ impl From<DbErr> for PersistenceError {
                 _ => {}
             }
         }
-        if is_outage(&error) {
-            Self::Unavailable(error)
-        } else {
-            Self::Database(error)
-        }
+        if is_outage(&error) { Self::Unavailable(error) } else { Self::Database(error) }
     }
 }
 

@@ -10,8 +10,10 @@ mod course_sync;
 mod database;
 pub mod entity;
 mod error;
+mod users;
 
 pub use chapters::{ChapterRecord, Neighbours};
 pub use course_sync::{StoredBody, SyncReport};
 pub use database::{Database, PoolOptions};
 pub use error::PersistenceError;
+pub use users::{NewUser, ProfileChanges, TierChange, UserRecord};

@@ -1,11 +1,6 @@
 //! Repository tests, run on a fresh SQLite database and, when `TEST_DATABASE_URL` is set, on a
 //! fresh PostgreSQL database too.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use domain::{ChapterRef, CoursePackage, SourceFile};
 use persistence::{Database, PersistenceError, PoolOptions, StoredBody};
@@ -29,10 +24,8 @@ fn quiz(slug: &str, answer: &str) -> SourceFile {
 }
 
 fn package(chapters: &[SourceFile], quizzes: &[SourceFile]) -> CoursePackage {
-    let manifest = SourceFile {
-        path: "course.toml".into(),
-        text: "title = \"C\"\nslug = \"c\"\n".into(),
-    };
+    let manifest =
+        SourceFile { path: "course.toml".into(), text: "title = \"C\"\nslug = \"c\"\n".into() };
     CoursePackage::validate(&manifest, chapters, quizzes).unwrap()
 }
 
@@ -50,22 +43,15 @@ fn bodies(package: &CoursePackage) -> Vec<StoredBody> {
 
 async fn sqlite() -> (Database, tempfile::TempDir) {
     let folder = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        folder.path().join("test.db").display()
-    );
-    let db = Database::connect(&url, &PoolOptions::default())
-        .await
-        .unwrap();
+    let url = format!("sqlite://{}?mode=rwc", folder.path().join("test.db").display());
+    let db = Database::connect(&url, &PoolOptions::default()).await.unwrap();
     db.migrate().await.unwrap();
     (db, folder)
 }
 
 async fn postgres(test: &str) -> Option<Database> {
     let fresh = testkit::fresh_postgres(test).await?;
-    let db = Database::connect(&fresh.url, &PoolOptions::default())
-        .await
-        .unwrap();
+    let db = Database::connect(&fresh.url, &PoolOptions::default()).await.unwrap();
     db.migrate().await.unwrap();
     Some(db)
 }
@@ -92,62 +78,32 @@ macro_rules! on_every_database {
 }
 
 async fn importing_creates_chapters_in_order_with_their_quiz(db: &Database) {
-    let package = package(
-        &[chapter("b", 2, "Two"), chapter("a", 1, "One")],
-        &[quiz("a", "B")],
-    );
+    let package = package(&[chapter("b", 2, "Two"), chapter("a", 1, "One")], &[quiz("a", "B")]);
     let report = db.sync_course(&package, &bodies(&package)).await.unwrap();
     assert_eq!((report.created, report.quizzes_written), (2, 1));
     let chapters = db.list_chapters().await.unwrap();
     let slugs: Vec<_> = chapters.iter().map(|c| c.slug.as_str()).collect();
     assert_eq!(slugs, ["a", "b"]);
     assert_eq!(db.count_chapters().await.unwrap(), 2);
-    assert!(
-        db.quiz_id_for_chapter(chapters[0].id)
-            .await
-            .unwrap()
-            .is_some()
-    );
-    assert!(
-        db.quiz_id_for_chapter(chapters[1].id)
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(db.quiz_id_for_chapter(chapters[0].id).await.unwrap().is_some());
+    assert!(db.quiz_id_for_chapter(chapters[1].id).await.unwrap().is_none());
 }
-on_every_database!(
-    import_creates,
-    importing_creates_chapters_in_order_with_their_quiz
-);
+on_every_database!(import_creates, importing_creates_chapters_in_order_with_their_quiz);
 
 async fn reimporting_an_unchanged_package_changes_nothing(db: &Database) {
-    let package = package(
-        &[chapter("a", 1, "One"), chapter("b", 2, "Two")],
-        &[quiz("a", "A")],
-    );
+    let package = package(&[chapter("a", 1, "One"), chapter("b", 2, "Two")], &[quiz("a", "A")]);
     db.sync_course(&package, &bodies(&package)).await.unwrap();
     let before = db.list_chapters().await.unwrap();
     let report = db.sync_course(&package, &bodies(&package)).await.unwrap();
     assert!(!report.changed_anything(), "{report:?}");
     assert_eq!(report.unchanged, 2);
-    assert_eq!(
-        db.list_chapters().await.unwrap(),
-        before,
-        "ids and timestamps are untouched"
-    );
+    assert_eq!(db.list_chapters().await.unwrap(), before, "ids and timestamps are untouched");
 }
-on_every_database!(
-    reimport_unchanged,
-    reimporting_an_unchanged_package_changes_nothing
-);
+on_every_database!(reimport_unchanged, reimporting_an_unchanged_package_changes_nothing);
 
 async fn a_changed_package_keeps_ids_swaps_orders_and_drops_removed_chapters(db: &Database) {
     let first = package(
-        &[
-            chapter("a", 1, "One"),
-            chapter("b", 2, "Two"),
-            chapter("c", 3, "Three"),
-        ],
+        &[chapter("a", 1, "One"), chapter("b", 2, "Two"), chapter("c", 3, "Three")],
         &[quiz("a", "A"), quiz("c", "A")],
     );
     db.sync_course(&first, &bodies(&first)).await.unwrap();
@@ -155,44 +111,21 @@ async fn a_changed_package_keeps_ids_swaps_orders_and_drops_removed_chapters(db:
         chapters.iter().find(|c| c.slug == slug).map(|c| c.id)
     };
     let before = db.list_chapters().await.unwrap();
-    let quiz_a = db
-        .quiz_id_for_chapter(ids(&before, "a").unwrap())
-        .await
-        .unwrap();
+    let quiz_a = db.quiz_id_for_chapter(ids(&before, "a").unwrap()).await.unwrap();
 
     // b and a swap places, a's body changes, c goes away, a's quiz changes its answer.
-    let second = package(
-        &[chapter("b", 1, "Two"), chapter("a", 2, "One, revised")],
-        &[quiz("a", "B")],
-    );
+    let second =
+        package(&[chapter("b", 1, "Two"), chapter("a", 2, "One, revised")], &[quiz("a", "B")]);
     let report = db.sync_course(&second, &bodies(&second)).await.unwrap();
-    assert_eq!(
-        (report.updated, report.deleted, report.created),
-        (2, 1, 0),
-        "{report:?}"
-    );
+    assert_eq!((report.updated, report.deleted, report.created), (2, 1, 0), "{report:?}");
     let after = db.list_chapters().await.unwrap();
     let slugs: Vec<_> = after.iter().map(|c| c.slug.as_str()).collect();
     assert_eq!(slugs, ["b", "a"]);
-    assert_eq!(
-        ids(&after, "a"),
-        ids(&before, "a"),
-        "a chapter keeps its id across imports"
-    );
-    assert_eq!(
-        db.quiz_id_for_chapter(ids(&after, "a").unwrap())
-            .await
-            .unwrap(),
-        quiz_a
-    );
+    assert_eq!(ids(&after, "a"), ids(&before, "a"), "a chapter keeps its id across imports");
+    assert_eq!(db.quiz_id_for_chapter(ids(&after, "a").unwrap()).await.unwrap(), quiz_a);
     let a = after.iter().find(|c| c.slug == "a").unwrap();
     assert_eq!(a.content_sha256, second.chapters[1].content_hash().to_hex());
-    assert!(
-        db.find_chapter(&ChapterRef::Slug("c".into()))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(db.find_chapter(&ChapterRef::Slug("c".into())).await.unwrap().is_none());
 }
 on_every_database!(
     reimport_changed,
@@ -200,57 +133,26 @@ on_every_database!(
 );
 
 async fn chapters_are_found_by_id_or_slug_with_their_neighbours(db: &Database) {
-    let package = package(
-        &[
-            chapter("a", 1, "1"),
-            chapter("b", 5, "2"),
-            chapter("c", 9, "3"),
-        ],
-        &[],
-    );
+    let package = package(&[chapter("a", 1, "1"), chapter("b", 5, "2"), chapter("c", 9, "3")], &[]);
     db.sync_course(&package, &bodies(&package)).await.unwrap();
-    let b = db
-        .find_chapter(&ChapterRef::Slug("b".into()))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(
-        db.find_chapter(&ChapterRef::Id(b.id))
-            .await
-            .unwrap()
-            .unwrap(),
-        b
-    );
+    let b = db.find_chapter(&ChapterRef::Slug("b".into())).await.unwrap().unwrap();
+    assert_eq!(db.find_chapter(&ChapterRef::Id(b.id)).await.unwrap().unwrap(), b);
     let around = db.chapter_neighbours(b.order).await.unwrap();
     assert_eq!(around.previous.map(|c| c.slug).as_deref(), Some("a"));
     assert_eq!(around.next.map(|c| c.slug).as_deref(), Some("c"));
     let first = db.chapter_neighbours(1).await.unwrap();
     assert!(first.previous.is_none());
-    assert!(
-        db.find_chapter(&ChapterRef::Id(uuid::Uuid::new_v4()))
-            .await
-            .unwrap()
-            .is_none()
-    );
+    assert!(db.find_chapter(&ChapterRef::Id(uuid::Uuid::new_v4())).await.unwrap().is_none());
 }
-on_every_database!(
-    find_and_neighbours,
-    chapters_are_found_by_id_or_slug_with_their_neighbours
-);
+on_every_database!(find_and_neighbours, chapters_are_found_by_id_or_slug_with_their_neighbours);
 
 async fn every_migration_can_be_reverted_and_reapplied(db: &Database) {
     db.migrate_down_all().await.unwrap();
-    assert!(
-        db.count_chapters().await.is_err(),
-        "tables are gone after down"
-    );
+    assert!(db.count_chapters().await.is_err(), "tables are gone after down");
     db.migrate().await.unwrap();
     assert_eq!(db.count_chapters().await.unwrap(), 0);
 }
-on_every_database!(
-    migrations_down_and_up,
-    every_migration_can_be_reverted_and_reapplied
-);
+on_every_database!(migrations_down_and_up, every_migration_can_be_reverted_and_reapplied);
 
 #[tokio::test]
 async fn an_unreachable_database_is_reported_as_unavailable() {
@@ -259,9 +161,7 @@ async fn an_unreachable_database_is_reported_as_unavailable() {
         ..PoolOptions::default()
     };
     // Port 9 (discard) on loopback: nothing listens there.
-    let db = Database::connect("postgres://nobody@127.0.0.1:9/none", &pool)
-        .await
-        .unwrap();
+    let db = Database::connect("postgres://nobody@127.0.0.1:9/none", &pool).await.unwrap();
     match db.ping().await {
         Err(PersistenceError::Unavailable(_)) => {}
         other => panic!("expected Unavailable, got {other:?}"),

@@ -10,7 +10,10 @@ use serde::Deserialize;
 const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Seed variable name → configuration key. These names are the documented interface.
-const SEED_VARIABLES: [(&str, &str); 8] = [
+const SEED_VARIABLES: [(&str, &str); 11] = [
+    ("JWT_SECRET", "auth.jwt_secret"),
+    ("JWT_EXPIRATION_HOURS", "auth.jwt_expiration_hours"),
+    ("BCRYPT_COST", "auth.bcrypt_cost"),
     ("DATABASE_URL", "database.url"),
     ("PORT", "server.port"),
     ("PUBLIC_URL", "server.public_url"),
@@ -28,7 +31,42 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub storage: StorageSettings,
     pub content: ContentSettings,
+    pub auth: AuthSettings,
+    pub access: AccessSettings,
     pub log: LogSettings,
+}
+
+/// The secret the development configuration ships with; production refuses it.
+const DEVELOPMENT_JWT_SECRET: &str = "development-only-secret-do-not-use";
+const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
+
+#[derive(Clone, Deserialize)]
+pub struct AuthSettings {
+    /// HS256 signing secret.
+    pub jwt_secret: String,
+    /// Token lifetime in hours.
+    pub jwt_expiration_hours: u64,
+    /// `iss` claim.
+    pub jwt_issuer: String,
+    /// bcrypt work factor (4–31).
+    pub bcrypt_cost: u32,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings")
+            .field("jwt_expiration_hours", &self.jwt_expiration_hours)
+            .field("bcrypt_cost", &self.bcrypt_cost)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AccessSettings {
+    /// Chapters (by order) the free tier opens.
+    pub free_chapters: u32,
+    /// Upgrade page; empty means `<public_url>/upgrade`.
+    pub upgrade_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -126,11 +164,7 @@ impl Settings {
     pub fn load() -> Result<Self, ConfigError> {
         let lookup = |name: &str| std::env::var(name).ok();
         let config_dir = lookup("APP_CONFIG_DIR").unwrap_or_else(|| "config".into());
-        Self::load_from(
-            Path::new(&config_dir),
-            lookup,
-            Environment::with_prefix("APP"),
-        )
+        Self::load_from(Path::new(&config_dir), lookup, Environment::with_prefix("APP"))
     }
 
     fn load_from(
@@ -146,21 +180,27 @@ impl Settings {
         let mut builder = Config::builder()
             .add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml))
             .add_source(File::from(overlay).format(FileFormat::Toml).required(false))
-            .add_source(
-                environment
-                    .prefix_separator("__")
-                    .separator("__")
-                    .try_parsing(true),
-            );
+            .add_source(environment.prefix_separator("__").separator("__").try_parsing(true));
         for (variable, key) in SEED_VARIABLES {
             builder = builder.set_override_option(key, lookup(variable))?;
         }
         let settings: Self = builder.build()?.try_deserialize()?;
-        settings.check()?;
+        settings.check(app_env == "production")?;
         Ok(settings)
     }
 
-    fn check(&self) -> Result<(), ConfigError> {
+    fn check(&self, production: bool) -> Result<(), ConfigError> {
+        let secret = &self.auth.jwt_secret;
+        if production
+            && (secret == DEVELOPMENT_JWT_SECRET || secret.len() < MIN_PRODUCTION_SECRET_BYTES)
+        {
+            return Err(ConfigError::Inconsistent(format!(
+                "APP_ENV=production needs JWT_SECRET set to a random secret of at least {MIN_PRODUCTION_SECRET_BYTES} bytes"
+            )));
+        }
+        if !(4..=31).contains(&self.auth.bcrypt_cost) {
+            return Err(ConfigError::Inconsistent("BCRYPT_COST must be between 4 and 31".into()));
+        }
         let s3 = &self.storage;
         if !s3.s3_endpoint.is_empty()
             && (s3.s3_access_key_id.is_empty() || s3.s3_secret_access_key.is_empty())
@@ -196,6 +236,14 @@ impl Settings {
         Path::new(path).parent().map(Path::to_path_buf)
     }
 
+    pub fn upgrade_url(&self) -> String {
+        if self.access.upgrade_url.is_empty() {
+            format!("{}/upgrade", self.server.public_url.trim_end_matches('/'))
+        } else {
+            self.access.upgrade_url.clone()
+        }
+    }
+
     pub fn s3_timeout(&self) -> Duration {
         Duration::from_secs(self.storage.s3_timeout_secs)
     }
@@ -208,10 +256,8 @@ mod tests {
     use super::*;
 
     fn load(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
+        let vars: HashMap<String, String> =
+            vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
         let app_vars = vars.clone();
         let environment = Environment::with_prefix("APP").source(Some(app_vars));
         let config_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config");
@@ -221,11 +267,7 @@ mod tests {
     #[test]
     fn with_no_variables_the_embedded_default_is_sqlite_and_a_local_folder() {
         let settings = load(&[]).unwrap();
-        assert!(
-            settings
-                .database_url()
-                .starts_with("sqlite://data/companion.db")
-        );
+        assert!(settings.database_url().starts_with("sqlite://data/companion.db"));
         assert_eq!(settings.sqlite_folder(), Some(PathBuf::from("data")));
         assert!(settings.storage.s3_endpoint.is_empty());
         assert_eq!(settings.server.port, 8000);
@@ -251,28 +293,50 @@ mod tests {
 
     #[test]
     fn any_key_can_be_set_as_app_section_key() {
-        let settings = load(&[
-            ("APP__STORAGE__CACHE_MIB", "7"),
-            ("APP__LOG__FORMAT", "json"),
-        ])
-        .unwrap();
+        let settings =
+            load(&[("APP__STORAGE__CACHE_MIB", "7"), ("APP__LOG__FORMAT", "json")]).unwrap();
         assert_eq!(settings.storage.cache_mib, 7);
         assert_eq!(settings.log.format, LogFormat::Json);
     }
 
     #[test]
+    fn production_refuses_the_development_secret_or_a_short_one_in_one_line() {
+        for secret in [None, Some("short-secret")] {
+            let mut vars = vec![("APP_ENV", "production")];
+            vars.extend(secret.map(|s| ("JWT_SECRET", s)));
+            let error = load(&vars).unwrap_err().to_string();
+            assert!(error.contains("JWT_SECRET") && !error.contains('\n'), "{error}");
+        }
+    }
+
+    #[test]
+    fn the_seed_auth_variables_work_as_they_are() {
+        let settings =
+            load(&[("JWT_SECRET", "s"), ("JWT_EXPIRATION_HOURS", "2"), ("BCRYPT_COST", "5")])
+                .unwrap();
+        assert_eq!(settings.auth.jwt_secret, "s");
+        assert_eq!(settings.auth.jwt_expiration_hours, 2);
+        assert_eq!(settings.auth.bcrypt_cost, 5);
+        assert!(load(&[("BCRYPT_COST", "3")]).is_err());
+    }
+
+    #[test]
+    fn the_upgrade_url_defaults_to_the_public_url() {
+        let settings = load(&[("PUBLIC_URL", "https://api.example.com/")]).unwrap();
+        assert_eq!(settings.upgrade_url(), "https://api.example.com/upgrade");
+    }
+
+    #[test]
     fn the_production_overlay_listens_everywhere_and_logs_json() {
-        let settings = load(&[("APP_ENV", "production")]).unwrap();
+        let secret = "x".repeat(32);
+        let settings = load(&[("APP_ENV", "production"), ("JWT_SECRET", &secret)]).unwrap();
         assert_eq!(settings.server.host, "0.0.0.0");
         assert_eq!(settings.log.format, LogFormat::Json);
     }
 
     #[test]
     fn an_unknown_app_env_or_half_an_s3_setup_is_refused() {
-        assert!(matches!(
-            load(&[("APP_ENV", "staging")]),
-            Err(ConfigError::UnknownEnvironment(_))
-        ));
+        assert!(matches!(load(&[("APP_ENV", "staging")]), Err(ConfigError::UnknownEnvironment(_))));
         assert!(matches!(
             load(&[("R2_ENDPOINT_URL", "http://x")]),
             Err(ConfigError::Inconsistent(_))

@@ -2,7 +2,7 @@
 //!
 //! What lives here: configuration loading, logging set-up, wiring the database, the content
 //! store and the HTTP application together, the CLI subcommands (`serve`, `migrate`,
-//! `import`), start-up and graceful shutdown. Nothing else: rules, SQL, storage and HTTP
+//! `import`, `user`), start-up and graceful shutdown. Nothing else: rules, SQL, storage and HTTP
 //! handling live in the library crates.
 
 mod config;
@@ -35,6 +35,38 @@ enum Command {
         /// The package folder: course.toml, chapters/*.md, quizzes/*.toml.
         dir: PathBuf,
     },
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account (e.g. the first admin).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        #[arg(long, default_value = "")]
+        name: String,
+        /// student or admin.
+        #[arg(long, default_value = "student")]
+        role: String,
+        /// free, premium or pro.
+        #[arg(long, default_value = "free")]
+        tier: String,
+    },
+    /// Change an account's tier; the change is audited.
+    SetTier {
+        #[arg(long)]
+        email: String,
+        /// free, premium or pro.
+        #[arg(long)]
+        tier: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
 }
 
 #[actix_web::main]
@@ -52,6 +84,13 @@ async fn main() -> ExitCode {
         Command::Serve => wiring::serve(settings).await,
         Command::Migrate => wiring::migrate(&settings).await,
         Command::Import { dir } => wiring::import_command(&settings, &dir).await,
+        Command::User(UserCommand::Create { email, password, name, role, tier }) => {
+            wiring::create_user(&settings, wiring::NewAccount { email, password, name, role, tier })
+                .await
+        }
+        Command::User(UserCommand::SetTier { email, tier, reason }) => {
+            wiring::set_tier(&settings, &email, &tier, reason).await
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

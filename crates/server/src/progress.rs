@@ -15,9 +15,7 @@ pub struct CliProgress {
 
 impl CliProgress {
     pub fn for_stderr() -> Self {
-        Self {
-            bar: std::io::stderr().is_terminal().then(ProgressBar::hidden),
-        }
+        Self { bar: std::io::stderr().is_terminal().then(ProgressBar::hidden) }
     }
 }
 

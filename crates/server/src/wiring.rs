@@ -5,9 +5,11 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use api::auth::{AccessCache, Auth, Passwords, Tokens};
 use api::{ApiSettings, AppState, Application};
+use domain::{AccessPolicy, Role, Tier, account};
 use importer::{ImportError, Silent};
-use persistence::{Database, PersistenceError, PoolOptions};
+use persistence::{Database, NewUser, PersistenceError, PoolOptions};
 use storage::{ContentBackend, ContentStore, LocalFolder, S3Backend, S3Settings, StoreError};
 
 use crate::config::Settings;
@@ -17,15 +19,9 @@ use crate::progress::CliProgress;
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot prepare {path}: {source}")]
-    Folder {
-        path: String,
-        source: std::io::Error,
-    },
+    Folder { path: String, source: std::io::Error },
     #[error("cannot listen on {address}: {source}")]
-    Listen {
-        address: String,
-        source: std::io::Error,
-    },
+    Listen { address: String, source: std::io::Error },
     #[error("server stopped with an error: {0}")]
     Serve(std::io::Error),
     #[error(transparent)]
@@ -36,14 +32,16 @@ pub enum StartError {
     Import(#[from] ImportError),
     #[error("the package is invalid; nothing was changed")]
     InvalidPackage,
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("password hashing failed: {0}")]
+    Hashing(String),
 }
 
 async fn connect(settings: &Settings) -> Result<Database, StartError> {
     if let Some(folder) = settings.sqlite_folder() {
-        std::fs::create_dir_all(&folder).map_err(|source| StartError::Folder {
-            path: folder.display().to_string(),
-            source,
-        })?;
+        std::fs::create_dir_all(&folder)
+            .map_err(|source| StartError::Folder { path: folder.display().to_string(), source })?;
     }
     let pool = PoolOptions {
         max_connections: settings.database.max_connections,
@@ -73,17 +71,10 @@ async fn connect_and_migrate(settings: &Settings) -> Result<Database, StartError
 fn content_store(settings: &Settings) -> Result<ContentStore, StartError> {
     let storage = &settings.storage;
     let backend: Arc<dyn ContentBackend> = if storage.s3_endpoint.is_empty() {
-        log::info!(
-            "content store: local folder {}",
-            storage.local_dir.display()
-        );
+        log::info!("content store: local folder {}", storage.local_dir.display());
         Arc::new(LocalFolder::new(&storage.local_dir))
     } else {
-        log::info!(
-            "content store: S3 bucket {} at {}",
-            storage.s3_bucket,
-            storage.s3_endpoint
-        );
+        log::info!("content store: S3 bucket {} at {}", storage.s3_bucket, storage.s3_endpoint);
         Arc::new(S3Backend::new(&S3Settings {
             endpoint: storage.s3_endpoint.clone(),
             bucket: storage.s3_bucket.clone(),
@@ -93,10 +84,7 @@ fn content_store(settings: &Settings) -> Result<ContentStore, StartError> {
             request_timeout: settings.s3_timeout(),
         })?)
     };
-    Ok(ContentStore::new(
-        backend,
-        storage.cache_mib.saturating_mul(1024 * 1024),
-    ))
+    Ok(ContentStore::new(backend, storage.cache_mib.saturating_mul(1024 * 1024)))
 }
 
 pub async fn migrate(settings: &Settings) -> Result<(), StartError> {
@@ -134,49 +122,116 @@ async fn import_on_first_start(
     }
     let dir = &settings.content.bundled_dir;
     if !dir.join(domain::package::MANIFEST_FILE).exists() {
-        log::warn!(
-            "no course package at {}; starting with an empty course",
-            dir.display()
-        );
+        log::warn!("no course package at {}; starting with an empty course", dir.display());
         return Ok(());
     }
     let package = importer::read_package(dir)?;
     let report = importer::import(db, store, &package, &Silent).await?;
-    log::info!(
-        "imported the bundled course from {}: {} chapters",
-        dir.display(),
-        report.created
-    );
+    log::info!("imported the bundled course from {}: {} chapters", dir.display(), report.created);
+    Ok(())
+}
+
+fn passwords(settings: &Settings) -> Result<Passwords, StartError> {
+    Passwords::new(settings.auth.bcrypt_cost).map_err(|e| StartError::Hashing(e.to_string()))
+}
+
+fn auth(settings: &Settings) -> Result<Auth, StartError> {
+    let lifetime = Duration::from_secs(settings.auth.jwt_expiration_hours.saturating_mul(3600));
+    Ok(Auth {
+        tokens: Arc::new(Tokens::new(
+            settings.auth.jwt_secret.as_bytes(),
+            &settings.auth.jwt_issuer,
+            lifetime,
+        )),
+        passwords: passwords(settings)?,
+        access: AccessCache::default(),
+    })
+}
+
+/// `companion user create` arguments, as typed.
+#[derive(Debug)]
+pub struct NewAccount {
+    pub email: String,
+    pub password: String,
+    pub name: String,
+    pub role: String,
+    pub tier: String,
+}
+
+pub async fn create_user(settings: &Settings, account: NewAccount) -> Result<(), StartError> {
+    let invalid =
+        |field: &str, reason: String| StartError::InvalidInput(format!("--{field} {reason}"));
+    account::validate_email(&account.email).map_err(|r| invalid("email", r))?;
+    account::validate_password(&account.password).map_err(|r| invalid("password", r))?;
+    let role: Role = account.role.parse().map_err(|r| invalid("role", r))?;
+    let tier: Tier = account.tier.parse().map_err(|r| invalid("tier", r))?;
+    let db = connect_and_migrate(settings).await?;
+    let password_hash = passwords(settings)?
+        .hash(account.password)
+        .await
+        .map_err(|e| StartError::Hashing(e.to_string()))?;
+    let user = db
+        .create_user(NewUser {
+            email: account::normalize_email(&account.email),
+            password_hash,
+            name: account.name,
+            timezone: "UTC".into(),
+            background: String::new(),
+            tier,
+            role,
+        })
+        .await
+        .map_err(|error| match error {
+            PersistenceError::Conflict(_) => invalid("email", "is already taken".into()),
+            other => other.into(),
+        })?;
+    eprintln!("created {} ({}, {}): {}", user.email, role.as_str(), tier.as_str(), user.id);
+    Ok(())
+}
+
+pub async fn set_tier(
+    settings: &Settings,
+    email: &str,
+    tier: &str,
+    reason: Option<String>,
+) -> Result<(), StartError> {
+    let tier: Tier = tier.parse().map_err(|r| StartError::InvalidInput(format!("--tier {r}")))?;
+    let db = connect_and_migrate(settings).await?;
+    let user = db
+        .find_user_by_email(email)
+        .await?
+        .ok_or_else(|| StartError::InvalidInput(format!("no account has the email {email}")))?;
+    let change = db
+        .change_tier(user.id, tier, None, reason)
+        .await?
+        .ok_or_else(|| StartError::InvalidInput(format!("no account has the email {email}")))?;
+    eprintln!("{}: {} -> {}", user.email, change.previous_tier, change.tier);
     Ok(())
 }
 
 pub async fn serve(settings: Settings) -> Result<(), StartError> {
+    let auth = auth(&settings)?;
     let db = connect_and_migrate(&settings).await?;
     let store = content_store(&settings)?;
     import_on_first_start(&settings, &db, &store).await?;
     let address = format!("{}:{}", settings.server.host, settings.server.port);
-    let listener = TcpListener::bind(&address).map_err(|source| StartError::Listen {
-        address: address.clone(),
-        source,
-    })?;
+    let listener = TcpListener::bind(&address)
+        .map_err(|source| StartError::Listen { address: address.clone(), source })?;
     let state = AppState {
         db: db.clone(),
         store,
+        auth,
         settings: ApiSettings {
             public_url: settings.server.public_url.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
+            access_policy: AccessPolicy { free_chapters: settings.access.free_chapters },
+            upgrade_url: settings.upgrade_url(),
         },
     };
     let application = Application::build(state, listener, settings.server.shutdown_timeout_secs)
-        .map_err(|source| StartError::Listen {
-            address: address.clone(),
-            source,
-        })?;
+        .map_err(|source| StartError::Listen { address: address.clone(), source })?;
     log::info!("listening on http://{address}");
-    application
-        .run_until_stopped()
-        .await
-        .map_err(StartError::Serve)?;
+    application.run_until_stopped().await.map_err(StartError::Serve)?;
     log::info!("stopped; closing the database pool");
     db.close().await?;
     Ok(())

@@ -1,10 +1,5 @@
 //! The `companion` binary's subcommands, run as a user would.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,9 +11,7 @@ struct Sandbox {
 
 impl Sandbox {
     fn new() -> Self {
-        let sandbox = Self {
-            folder: tempfile::tempdir().unwrap(),
-        };
+        let sandbox = Self { folder: tempfile::tempdir().unwrap() };
         testkit::copy_dir(&testkit::sample_course(), &sandbox.course());
         sandbox
     }
@@ -35,10 +28,7 @@ impl Sandbox {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env(
                 "DATABASE_URL",
-                format!(
-                    "sqlite://{}",
-                    self.folder.path().join("db/companion.db").display()
-                ),
+                format!("sqlite://{}", self.folder.path().join("db/companion.db").display()),
             )
             .env("APP__STORAGE__LOCAL_DIR", self.folder.path().join("store"))
             .env("APP__LOG__LEVEL", "warn")
@@ -98,12 +88,7 @@ fn import_prints_one_line_per_chapter_off_a_terminal_and_reimport_changes_nothin
 fn import_of_a_broken_front_matter_prints_file_line_reason_exits_non_zero_and_changes_nothing() {
     let sandbox = Sandbox::new();
     let course = sandbox.course();
-    assert!(
-        sandbox
-            .run(&["import", course.to_str().unwrap()])
-            .status
-            .success()
-    );
+    assert!(sandbox.run(&["import", course.to_str().unwrap()]).status.success());
     let before = sandbox.snapshot();
     assert!(!before.is_empty());
 
@@ -112,27 +97,15 @@ fn import_of_a_broken_front_matter_prints_file_line_reason_exits_non_zero_and_ch
     std::fs::write(&chapter, text.replacen("order: 7", "order: seven", 1)).unwrap();
     // A changed body elsewhere must not be stored either: validation comes first.
     let other = course.join("chapters/01-what-is-an-ai-agent.md");
-    std::fs::write(
-        &other,
-        std::fs::read_to_string(&other).unwrap() + "\nNew closing line.\n",
-    )
-    .unwrap();
+    std::fs::write(&other, std::fs::read_to_string(&other).unwrap() + "\nNew closing line.\n")
+        .unwrap();
 
     let broken = sandbox.run(&["import", course.to_str().unwrap()]);
     assert_eq!(broken.status.code(), Some(1));
-    let expected = format!(
-        "{}:4: order must be a positive whole number, not `seven`",
-        chapter.display()
-    );
-    assert!(
-        stderr(&broken).lines().any(|line| line == expected),
-        "{}",
-        stderr(&broken)
-    );
-    assert!(
-        sandbox.snapshot() == before,
-        "the database and the store are untouched"
-    );
+    let expected =
+        format!("{}:4: order must be a positive whole number, not `seven`", chapter.display());
+    assert!(stderr(&broken).lines().any(|line| line == expected), "{}", stderr(&broken));
+    assert!(sandbox.snapshot() == before, "the database and the store are untouched");
 }
 
 #[test]

@@ -99,26 +99,16 @@ impl MemoryBackend {
 impl ContentBackend for MemoryBackend {
     async fn get(&self, key: &ContentKey) -> Result<Bytes, StoreError> {
         let objects = self.objects.read().map_err(|_| Self::poisoned())?;
-        objects
-            .get(key)
-            .cloned()
-            .ok_or_else(|| StoreError::NotFound(key.clone()))
+        objects.get(key).cloned().ok_or_else(|| StoreError::NotFound(key.clone()))
     }
 
     async fn put(&self, key: &ContentKey, body: Bytes) -> Result<(), StoreError> {
-        self.objects
-            .write()
-            .map_err(|_| Self::poisoned())?
-            .insert(key.clone(), body);
+        self.objects.write().map_err(|_| Self::poisoned())?.insert(key.clone(), body);
         Ok(())
     }
 
     async fn exists(&self, key: &ContentKey) -> Result<bool, StoreError> {
-        Ok(self
-            .objects
-            .read()
-            .map_err(|_| Self::poisoned())?
-            .contains_key(key))
+        Ok(self.objects.read().map_err(|_| Self::poisoned())?.contains_key(key))
     }
 
     async fn check(&self) -> Result<(), StoreError> {
@@ -167,10 +157,8 @@ impl S3Backend {
             None,
         )
         .map_err(|e| config(&e))?;
-        let region = Region::Custom {
-            region: settings.region.clone(),
-            endpoint: settings.endpoint.clone(),
-        };
+        let region =
+            Region::Custom { region: settings.region.clone(), endpoint: settings.endpoint.clone() };
         let bucket = Bucket::new(&settings.bucket, region, credentials)
             .map_err(|e| config(&e))?
             .with_path_style()
@@ -191,11 +179,8 @@ fn s3_status(context: &str, status: u16) -> StoreError {
 #[async_trait]
 impl ContentBackend for S3Backend {
     async fn get(&self, key: &ContentKey) -> Result<Bytes, StoreError> {
-        let response = self
-            .bucket
-            .get_object(key.as_str())
-            .await
-            .map_err(|e| s3_error("S3 get", &e))?;
+        let response =
+            self.bucket.get_object(key.as_str()).await.map_err(|e| s3_error("S3 get", &e))?;
         match response.status_code() {
             200 => Ok(response.into_bytes()),
             404 => Err(StoreError::NotFound(key.clone())),
@@ -216,11 +201,8 @@ impl ContentBackend for S3Backend {
     }
 
     async fn exists(&self, key: &ContentKey) -> Result<bool, StoreError> {
-        let (_, status) = self
-            .bucket
-            .head_object(key.as_str())
-            .await
-            .map_err(|e| s3_error("S3 head", &e))?;
+        let (_, status) =
+            self.bucket.head_object(key.as_str()).await.map_err(|e| s3_error("S3 head", &e))?;
         match status {
             200..=299 => Ok(true),
             404 => Ok(false),

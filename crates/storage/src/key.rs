@@ -14,9 +14,7 @@ impl ContentKey {
 
     /// Rebuilds a key read back from the database; `None` unless it is one we produce.
     pub fn parse(stored: &str) -> Option<Self> {
-        let hex = stored
-            .strip_prefix("chapters/sha256/")?
-            .strip_suffix(".md")?;
+        let hex = stored.strip_prefix("chapters/sha256/")?.strip_suffix(".md")?;
         ContentHash::from_hex(hex).map(Self::for_chapter_body)
     }
 
@@ -44,11 +42,7 @@ mod tests {
 
     #[test]
     fn keys_that_could_escape_the_store_do_not_parse() {
-        for bad in [
-            "../etc/passwd",
-            "chapters/sha256/../../x.md",
-            "chapters/sha256/zz.md",
-        ] {
+        for bad in ["../etc/passwd", "chapters/sha256/../../x.md", "chapters/sha256/zz.md"] {
             assert_eq!(ContentKey::parse(bad), None, "{bad}");
         }
     }

@@ -37,16 +37,10 @@ impl std::fmt::Debug for ContentStore {
 
 impl ContentStore {
     pub fn new(backend: Arc<dyn ContentBackend>, cache_bytes: u64) -> Self {
-        let estimated_items = usize::try_from(cache_bytes / 16_384)
-            .unwrap_or(1024)
-            .max(16);
+        let estimated_items = usize::try_from(cache_bytes / 16_384).unwrap_or(1024).max(16);
         Self {
             backend,
-            cache: Arc::new(Cache::with_weighter(
-                estimated_items,
-                cache_bytes,
-                ByteWeight,
-            )),
+            cache: Arc::new(Cache::with_weighter(estimated_items, cache_bytes, ByteWeight)),
         }
     }
 

@@ -71,10 +71,7 @@ async fn s3_backend_with_wrong_keys_fails_its_health_check() {
     };
     settings.secret_access_key = "not-the-secret".into();
     let store = ContentStore::new(Arc::new(S3Backend::new(&settings).unwrap()), 1024);
-    assert!(matches!(
-        store.check().await,
-        Err(StoreError::Unavailable(_))
-    ));
+    assert!(matches!(store.check().await, Err(StoreError::Unavailable(_))));
 }
 
 #[tokio::test]
@@ -86,11 +83,7 @@ async fn the_cache_keeps_at_most_its_byte_budget() {
         store.put(&key, body.clone()).await.unwrap();
         assert_eq!(store.get(&key).await.unwrap(), body);
     }
-    assert!(
-        store.cached_bytes() <= 64 * 1024,
-        "{}",
-        store.cached_bytes()
-    );
+    assert!(store.cached_bytes() <= 64 * 1024, "{}", store.cached_bytes());
     assert!(store.cached_bytes() > 0);
 }
 

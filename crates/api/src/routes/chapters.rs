@@ -1,6 +1,6 @@
 //! Reading the course: the outline, one chapter verbatim, and its neighbours.
 
-use domain::{ChapterRef, Difficulty};
+use domain::{AccessPolicy, ChapterRef, Difficulty};
 use paperclip::actix::web::{Data, Json, Path};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use persistence::ChapterRecord;
@@ -8,6 +8,8 @@ use serde::Serialize;
 use storage::ContentKey;
 use uuid::Uuid;
 
+use crate::auth::Caller;
+use crate::dto::TierName;
 use crate::responders::Tagged;
 use crate::{ApiError, AppState};
 
@@ -30,7 +32,7 @@ impl From<Difficulty> for DifficultyLevel {
     }
 }
 
-/// A chapter's metadata, without its content.
+/// A chapter's metadata, without its content, and whether the caller may open it.
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct ChapterSummary {
     pub id: Uuid,
@@ -42,10 +44,15 @@ pub struct ChapterSummary {
     /// Estimated reading time in minutes.
     pub estimated_minutes: u32,
     pub word_count: u32,
+    /// True when the caller's tier does not open this chapter.
+    pub locked: bool,
+    /// The lowest tier that opens this chapter.
+    pub required_tier: TierName,
 }
 
-impl From<&ChapterRecord> for ChapterSummary {
-    fn from(chapter: &ChapterRecord) -> Self {
+impl ChapterSummary {
+    fn new(chapter: &ChapterRecord, caller: &Caller, policy: AccessPolicy) -> Self {
+        let access = policy.decide(caller.tier, chapter.order);
         Self {
             id: chapter.id,
             slug: chapter.slug.clone(),
@@ -54,6 +61,8 @@ impl From<&ChapterRecord> for ChapterSummary {
             difficulty_level: chapter.difficulty.into(),
             estimated_minutes: chapter.estimated_minutes,
             word_count: chapter.word_count,
+            locked: !access.granted,
+            required_tier: access.required_tier.into(),
         }
     }
 }
@@ -108,27 +117,39 @@ async fn find(state: &AppState, text: &str) -> Result<ChapterRecord, ApiError> {
 
 /// List the course outline
 ///
-/// Every chapter's metadata in course order, without content.
+/// Every chapter's metadata in course order, without content. Chapters the caller's tier does
+/// not open are listed with `locked: true` and the tier that opens them.
 #[api_v2_operation(operation_id = "listChapters", tags(Chapters))]
-pub async fn list_chapters(state: Data<AppState>) -> Result<Json<ChapterList>, ApiError> {
+pub async fn list_chapters(
+    state: Data<AppState>,
+    caller: Caller,
+) -> Result<Json<ChapterList>, ApiError> {
     let chapters = state.db.list_chapters().await?;
-    let items: Vec<ChapterSummary> = chapters.iter().map(ChapterSummary::from).collect();
-    Ok(Json(ChapterList {
-        total: items.len(),
-        items,
-    }))
+    let policy = state.settings.access_policy;
+    let items: Vec<ChapterSummary> =
+        chapters.iter().map(|chapter| ChapterSummary::new(chapter, &caller, policy)).collect();
+    Ok(Json(ChapterList { total: items.len(), items }))
 }
 
 /// Read a chapter
 ///
 /// The chapter named by UUID or slug, with its markdown content verbatim, its quiz id and
-/// its neighbours' ids. Carries a strong ETag; send it back in If-None-Match to get 304.
+/// its neighbours' ids. Carries a strong ETag; send it back in If-None-Match to get 304. A
+/// chapter the caller's tier does not open is 403 `upgrade_required`.
 #[api_v2_operation(operation_id = "getChapter", tags(Chapters))]
 pub async fn get_chapter(
     state: Data<AppState>,
+    caller: Caller,
     chapter_ref: Path<String>,
 ) -> Result<Tagged<ChapterDetail>, ApiError> {
     let chapter = find(&state, &chapter_ref).await?;
+    let access = state.settings.access_policy.decide(caller.tier, chapter.order);
+    if !access.granted {
+        return Err(ApiError::UpgradeRequired {
+            required_tier: access.required_tier,
+            upgrade_url: state.settings.upgrade_url.clone(),
+        });
+    }
     let key = ContentKey::parse(&chapter.content_key)
         .ok_or_else(|| ApiError::internal(format!("chapter {}: bad content key", chapter.id)))?;
     let (body, neighbours, quiz_id) = tokio::join!(
@@ -161,13 +182,13 @@ pub async fn get_chapter(
 #[api_v2_operation(operation_id = "getNextChapter", tags(Chapters))]
 pub async fn next_chapter(
     state: Data<AppState>,
+    caller: Caller,
     chapter_ref: Path<String>,
 ) -> Result<Json<NeighbourChapter>, ApiError> {
     let chapter = find(&state, &chapter_ref).await?;
     let next = state.db.chapter_neighbours(chapter.order).await?.next;
-    Ok(Json(NeighbourChapter {
-        chapter: next.as_ref().map(ChapterSummary::from),
-    }))
+    let policy = state.settings.access_policy;
+    Ok(Json(NeighbourChapter { chapter: next.map(|c| ChapterSummary::new(&c, &caller, policy)) }))
 }
 
 /// Previous chapter
@@ -176,11 +197,13 @@ pub async fn next_chapter(
 #[api_v2_operation(operation_id = "getPreviousChapter", tags(Chapters))]
 pub async fn previous_chapter(
     state: Data<AppState>,
+    caller: Caller,
     chapter_ref: Path<String>,
 ) -> Result<Json<NeighbourChapter>, ApiError> {
     let chapter = find(&state, &chapter_ref).await?;
     let previous = state.db.chapter_neighbours(chapter.order).await?.previous;
+    let policy = state.settings.access_policy;
     Ok(Json(NeighbourChapter {
-        chapter: previous.as_ref().map(ChapterSummary::from),
+        chapter: previous.map(|c| ChapterSummary::new(&c, &caller, policy)),
     }))
 }

@@ -52,12 +52,5 @@ pub async fn health(state: Data<AppState>) -> WithStatus<Health> {
         storage: label(storage_up),
         version: state.settings.version.clone(),
     };
-    WithStatus(
-        if healthy {
-            StatusCode::OK
-        } else {
-            StatusCode::SERVICE_UNAVAILABLE
-        },
-        body,
-    )
+    WithStatus(if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, body)
 }

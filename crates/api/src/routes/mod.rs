@@ -1,27 +1,37 @@
 //! Route table: every handler is registered through paperclip, so it is documented.
 
+mod access;
+mod auth;
 mod chapters;
 mod health;
 
 use paperclip::actix::web;
 
 pub fn configure(config: &mut web::ServiceConfig) {
-    config
-        .service(web::resource("/health").route(web::get().to(health::health)))
-        .service(
-            web::scope("/api/v1")
-                .service(web::resource("/chapters").route(web::get().to(chapters::list_chapters)))
-                .service(
-                    web::resource("/chapters/{chapter_ref}")
-                        .route(web::get().to(chapters::get_chapter)),
-                )
-                .service(
-                    web::resource("/chapters/{chapter_ref}/next")
-                        .route(web::get().to(chapters::next_chapter)),
-                )
-                .service(
-                    web::resource("/chapters/{chapter_ref}/previous")
-                        .route(web::get().to(chapters::previous_chapter)),
-                ),
-        );
+    config.service(web::resource("/health").route(web::get().to(health::health))).service(
+        web::scope("/api/v1")
+            .service(web::resource("/auth/register").route(web::post().to(auth::register)))
+            .service(web::resource("/auth/login").route(web::post().to(auth::login)))
+            .service(
+                web::resource("/me")
+                    .route(web::get().to(auth::get_me))
+                    .route(web::patch().to(auth::update_me)),
+            )
+            .service(web::resource("/access/check").route(web::post().to(access::check_access)))
+            .service(web::resource("/access/upgrade").route(web::post().to(access::upgrade_tier)))
+            .service(web::resource("/user/{user}/tier").route(web::get().to(access::get_user_tier)))
+            .service(web::resource("/chapters").route(web::get().to(chapters::list_chapters)))
+            .service(
+                web::resource("/chapters/{chapter_ref}")
+                    .route(web::get().to(chapters::get_chapter)),
+            )
+            .service(
+                web::resource("/chapters/{chapter_ref}/next")
+                    .route(web::get().to(chapters::next_chapter)),
+            )
+            .service(
+                web::resource("/chapters/{chapter_ref}/previous")
+                    .route(web::get().to(chapters::previous_chapter)),
+            ),
+    );
 }

@@ -2,98 +2,200 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
+use api::auth::{AccessCache, Auth, Passwords, Tokens};
 use api::{ApiSettings, AppState, Application};
-use persistence::{Database, PoolOptions};
-use serde_json::Value;
-use storage::{ContentStore, MemoryBackend};
+use domain::{AccessPolicy, Role, Tier};
+use persistence::{Database, NewUser, PoolOptions};
+use serde_json::{Value, json};
+use storage::{ContentStore, MemoryBackend, S3Backend, S3Settings};
+use uuid::Uuid;
+
+pub const JWT_SECRET: &[u8] = b"test-secret-that-is-long-enough-for-hs256";
+pub const ISSUER: &str = "course-companion";
+pub const UPGRADE_URL: &str = "https://example.com/upgrade";
+pub const PASSWORD: &str = "correct horse 1";
 
 /// A running application and what a test needs to talk to it.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    pub db: Database,
+    pub tokens: Arc<Tokens>,
     _folder: tempfile::TempDir,
 }
 
+/// A signed-up learner.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: Uuid,
+    pub token: String,
+}
+
+/// Fails the test if a response body carries a password hash, whatever the route.
+fn assert_no_secret(body: &str) {
+    for marker in ["$2a$", "$2b$", "$2y$", "password_hash"] {
+        assert!(!body.contains(marker), "a response leaks `{marker}`: {body}");
+    }
+}
+
 impl TestApp {
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("{}{path}", self.address))
-            .send()
-            .await
-            .unwrap()
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
     }
 
-    pub async fn get_json(&self, path: &str) -> (u16, Value) {
-        let response = self.get(path).await;
+    /// Sends a request and returns the status and the JSON body (`null` when empty), after
+    /// checking the body leaks no password hash.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
+        let response = request.send().await.unwrap();
         let status = response.status().as_u16();
-        (status, response.json().await.unwrap())
+        let text = response.text().await.unwrap();
+        assert_no_secret(&text);
+        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() };
+        (status, body)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// GET without a token.
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        self.send(self.client.get(self.url(path))).await
+    }
+
+    pub async fn get_as(&self, user: &TestUser, path: &str) -> (u16, Value) {
+        self.send(self.client.get(self.url(path)).bearer_auth(&user.token)).await
+    }
+
+    pub async fn post_as(&self, user: &TestUser, path: &str, body: &Value) -> (u16, Value) {
+        self.send(self.client.post(self.url(path)).bearer_auth(&user.token).json(body)).await
+    }
+
+    pub async fn patch_as(&self, user: &TestUser, path: &str, body: &Value) -> (u16, Value) {
+        self.send(self.client.patch(self.url(path)).bearer_auth(&user.token).json(body)).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.send(self.client.post(self.url(path)).json(body)).await
+    }
+
+    /// Registers a learner through the API (free tier, student role).
+    pub async fn register(&self, email: &str) -> TestUser {
+        let (status, body) = self
+            .post_json("/api/v1/auth/register", &json!({ "email": email, "password": PASSWORD }))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        TestUser {
+            id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
+            token: body["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// A user with the given tier and role, created in the database as `companion user
+    /// create` does, then signed in through the API.
+    pub async fn user_with(&self, tier: Tier, role: Role) -> TestUser {
+        let email = format!("{}-{}@example.com", tier.as_str(), Uuid::new_v4().simple());
+        self.db
+            .create_user(NewUser {
+                email: email.clone(),
+                password_hash: bcrypt::hash(PASSWORD, 4).unwrap(),
+                name: String::new(),
+                timezone: "UTC".into(),
+                background: String::new(),
+                tier,
+                role,
+            })
+            .await
+            .unwrap();
+        self.login(&email).await
+    }
+
+    pub async fn login(&self, email: &str) -> TestUser {
+        let (status, body) = self
+            .post_json("/api/v1/auth/login", &json!({ "email": email, "password": PASSWORD }))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        TestUser {
+            id: body["user"]["id"].as_str().unwrap().parse().unwrap(),
+            token: body["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    pub async fn learner(&self, tier: Tier) -> TestUser {
+        self.user_with(tier, Role::Student).await
+    }
+}
+
+pub fn settings() -> ApiSettings {
+    ApiSettings {
+        public_url: "http://localhost:8000".into(),
+        version: "test".into(),
+        access_policy: AccessPolicy { free_chapters: 3 },
+        upgrade_url: UPGRADE_URL.into(),
     }
 }
 
 /// Spawns the app on a fresh SQLite database with the sample course imported.
 pub async fn spawn_app() -> TestApp {
-    let folder = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        folder.path().join("api.db").display()
-    );
-    let db = Database::connect(&url, &PoolOptions::default())
-        .await
-        .unwrap();
-    db.migrate().await.unwrap();
     let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
-    let package = importer::read_package(&testkit::sample_course()).unwrap();
-    importer::import(&db, &store, &package, &importer::Silent)
-        .await
-        .unwrap();
+    let (db, folder) = sample_course_database(&store).await;
     start(db, store, folder)
+}
+
+/// A fresh SQLite database with the sample course imported, its bodies put in `store`.
+async fn sample_course_database(store: &ContentStore) -> (Database, tempfile::TempDir) {
+    let folder = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", folder.path().join("api.db").display());
+    let db = Database::connect(&url, &PoolOptions::default()).await.unwrap();
+    db.migrate().await.unwrap();
+    let package = importer::read_package(&testkit::sample_course()).unwrap();
+    importer::import(&db, store, &package, &importer::Silent).await.unwrap();
+    (db, folder)
+}
+
+/// Spawns the app with the sample course imported, serving bodies from an S3 endpoint nobody
+/// listens on, as during a store outage.
+pub async fn spawn_app_with_unreachable_store() -> TestApp {
+    let scratch = ContentStore::new(Arc::new(MemoryBackend::default()), 1024);
+    let (db, folder) = sample_course_database(&scratch).await;
+    let dead = S3Backend::new(&S3Settings {
+        endpoint: "http://127.0.0.1:9".into(),
+        bucket: "gone".into(),
+        access_key_id: "key".into(),
+        secret_access_key: "secret".into(),
+        region: "auto".into(),
+        request_timeout: Duration::from_secs(1),
+    })
+    .unwrap();
+    start(db, ContentStore::new(Arc::new(dead), 1024), folder)
 }
 
 /// Spawns the app on a database nobody listens for, as during an outage.
 pub async fn spawn_app_without_database() -> TestApp {
-    let pool = PoolOptions {
-        acquire_timeout: Duration::from_millis(300),
-        ..PoolOptions::default()
-    };
-    let db = Database::connect("postgres://nobody@127.0.0.1:9/none", &pool)
-        .await
-        .unwrap();
+    let pool =
+        PoolOptions { acquire_timeout: Duration::from_millis(300), ..PoolOptions::default() };
+    let db = Database::connect("postgres://nobody@127.0.0.1:9/none", &pool).await.unwrap();
     let store = ContentStore::new(Arc::new(MemoryBackend::default()), 1024);
     start(db, store, tempfile::tempdir().unwrap())
 }
 
 fn start(db: Database, store: ContentStore, folder: tempfile::TempDir) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let settings = ApiSettings {
-        public_url: "http://localhost:8000".into(),
-        version: "test".into(),
+    let tokens = Arc::new(Tokens::new(JWT_SECRET, ISSUER, Duration::from_secs(3600)));
+    let auth = Auth {
+        tokens: Arc::clone(&tokens),
+        passwords: Passwords::new(4).unwrap(),
+        access: AccessCache::default(),
     };
-    let app = Application::build(
-        AppState {
-            db,
-            store,
-            settings,
-        },
-        listener,
-        1,
-    )
-    .unwrap();
+    let state = AppState { db: db.clone(), store, auth, settings: settings() };
+    let app = Application::build(state, listener, 1).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp {
-        address,
-        client: reqwest::Client::new(),
-        _folder: folder,
-    }
+    TestApp { address, client: reqwest::Client::new(), db, tokens, _folder: folder }
 }
 
 /// Asserts the DESIGN §4 error body and returns its code.
 pub fn error_code(body: &Value) -> &str {
-    assert!(
-        body["message"].is_string(),
-        "error body lacks a message: {body}"
-    );
-    body["error"]
-        .as_str()
-        .unwrap_or_else(|| panic!("error body lacks a code: {body}"))
+    assert!(body["message"].is_string(), "error body lacks a message: {body}");
+    body["error"].as_str().unwrap_or_else(|| panic!("error body lacks a code: {body}"))
 }

@@ -3,3 +3,5 @@
 pub mod chapter;
 pub mod question;
 pub mod quiz;
+pub mod tier_change;
+pub mod user;

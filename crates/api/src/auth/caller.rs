@@ -1,0 +1,100 @@
+//! The authenticated caller of a learner route, taken from `Authorization: Bearer <jwt>`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use domain::{Role, Tier};
+use paperclip::actix::Apiv2Security;
+use uuid::Uuid;
+
+use crate::{ApiError, AppState};
+
+/// Who is calling: a verified token's subject with their current tier and role.
+#[derive(Debug, Clone, Copy, Apiv2Security)]
+#[openapi(
+    apiKey,
+    alias = "bearerAuth",
+    in = "header",
+    name = "Authorization",
+    description = "An access token from /api/v1/auth/login or /oauth/token: `Bearer <jwt>`."
+)]
+pub struct Caller {
+    pub id: Uuid,
+    pub tier: Tier,
+    pub role: Role,
+}
+
+/// A `{user}` path segment: a UUID or `me`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserRef {
+    Me,
+    Id(Uuid),
+}
+
+impl UserRef {
+    pub fn parse(text: &str) -> Result<Self, ApiError> {
+        if text == "me" {
+            return Ok(Self::Me);
+        }
+        Uuid::parse_str(text)
+            .map(Self::Id)
+            .map_err(|_| ApiError::validation("user", "must be a user id (UUID) or `me`"))
+    }
+}
+
+impl Caller {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// The user a request is about: the caller, or — for admins only — anyone.
+    pub fn resolve(&self, user: UserRef) -> Result<Uuid, ApiError> {
+        match user {
+            UserRef::Me => Ok(self.id),
+            UserRef::Id(id) if id == self.id || self.is_admin() => Ok(id),
+            UserRef::Id(_) => {
+                Err(ApiError::Forbidden("Only an admin may act on another user.".into()))
+            }
+        }
+    }
+
+    /// Admins only.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("This needs the admin role.".into()))
+        }
+    }
+}
+
+fn bearer_token(request: &HttpRequest) -> Option<String> {
+    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = request.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(request);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state is missing"))?;
+            let token = token
+                .ok_or_else(|| ApiError::Unauthorized("A bearer token is required.".into()))?;
+            let id =
+                state.auth.tokens.verify(&token).ok_or_else(|| {
+                    ApiError::Unauthorized("The token is invalid or expired.".into())
+                })?;
+            let (tier, role) = state.auth.access.get(&state.db, id).await?.ok_or_else(|| {
+                ApiError::Unauthorized("The token's user no longer exists.".into())
+            })?;
+            Ok(Self { id, tier, role })
+        })
+    }
+}

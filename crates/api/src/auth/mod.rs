@@ -1,0 +1,84 @@
+//! Authentication and authorisation: JWTs, password hashing, the [`Caller`] extractor and
+//! the short-lived cache of each caller's tier and role.
+
+mod caller;
+mod passwords;
+mod tokens;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use domain::{Role, Tier};
+use persistence::Database;
+use quick_cache::sync::Cache;
+use uuid::Uuid;
+
+pub use caller::{Caller, UserRef};
+pub use passwords::Passwords;
+pub use tokens::{IssuedToken, Tokens};
+
+use crate::ApiError;
+
+/// How long another replica may keep serving a tier it has cached (documented: a tier change
+/// reaches other replicas within this time; this replica drops its entry at once).
+pub const ACCESS_CACHE_TTL: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy)]
+struct CachedAccess {
+    tier: Tier,
+    role: Role,
+    loaded_at: Instant,
+}
+
+/// Tier and role per user, kept a few seconds so that an authenticated read costs no
+/// database round trip at steady state.
+#[derive(Clone)]
+pub struct AccessCache {
+    entries: Arc<Cache<Uuid, CachedAccess>>,
+}
+
+impl std::fmt::Debug for AccessCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccessCache").field("entries", &self.entries.len()).finish()
+    }
+}
+
+impl Default for AccessCache {
+    fn default() -> Self {
+        Self { entries: Arc::new(Cache::new(100_000)) }
+    }
+}
+
+impl AccessCache {
+    /// The user's tier and role, from the cache when fresh; `None` if the user is gone.
+    pub async fn get(&self, db: &Database, user: Uuid) -> Result<Option<(Tier, Role)>, ApiError> {
+        if let Some(entry) = self.entries.get(&user)
+            && entry.loaded_at.elapsed() < ACCESS_CACHE_TTL
+        {
+            return Ok(Some((entry.tier, entry.role)));
+        }
+        let loaded = db.user_access(user).await?;
+        match loaded {
+            Some((tier, role)) => {
+                self.entries.insert(user, CachedAccess { tier, role, loaded_at: Instant::now() });
+            }
+            None => {
+                self.entries.remove(&user);
+            }
+        }
+        Ok(loaded)
+    }
+
+    /// Forgets a user, so a change made here applies on their very next request.
+    pub fn forget(&self, user: Uuid) {
+        self.entries.remove(&user);
+    }
+}
+
+/// Everything authentication needs, shared by all workers.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub tokens: Arc<Tokens>,
+    pub passwords: Passwords,
+    pub access: AccessCache,
+}

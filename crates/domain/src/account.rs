@@ -1,0 +1,106 @@
+//! Account rules: passwords, emails, timezones and profile limits.
+
+use std::str::FromStr;
+
+pub use chrono_tz::Tz;
+
+/// bcrypt reads at most 72 bytes; a longer password is refused rather than truncated.
+pub const PASSWORD_MAX_BYTES: usize = 72;
+pub const PASSWORD_MIN_BYTES: usize = 8;
+pub const BACKGROUND_MAX_CHARS: usize = 500;
+pub const PREFERENCES_MAX_BYTES: usize = 4096;
+pub const NAME_MAX_CHARS: usize = 100;
+
+/// 8–72 bytes with at least one letter and one digit.
+pub fn validate_password(password: &str) -> Result<(), String> {
+    if !(PASSWORD_MIN_BYTES..=PASSWORD_MAX_BYTES).contains(&password.len()) {
+        return Err(format!(
+            "password must be {PASSWORD_MIN_BYTES} to {PASSWORD_MAX_BYTES} bytes long"
+        ));
+    }
+    let has_letter = password.chars().any(char::is_alphabetic);
+    let has_digit = password.chars().any(|c| c.is_ascii_digit());
+    if !(has_letter && has_digit) {
+        return Err("password must contain at least one letter and one digit".into());
+    }
+    Ok(())
+}
+
+/// A plausible address: `local@domain.tld`, no spaces, at most 254 characters. Whether it
+/// receives mail is not ours to know.
+pub fn validate_email(email: &str) -> Result<(), String> {
+    let email = email.trim();
+    let plausible = email.len() <= 254
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.split('.').count() >= 2
+                && domain.split('.').all(|part| !part.is_empty())
+        });
+    if plausible { Ok(()) } else { Err("must be an email address such as ada@example.com".into()) }
+}
+
+/// Emails are unique regardless of case: stored trimmed and lower-cased.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// An IANA timezone name such as `Europe/Lisbon`.
+pub fn parse_timezone(name: &str) -> Result<Tz, String> {
+    Tz::from_str(name)
+        .map_err(|_| format!("`{name}` is not an IANA timezone such as Europe/Lisbon"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_needs_eight_to_seventy_two_bytes_a_letter_and_a_digit() {
+        assert!(validate_password("abcdefg1").is_ok());
+        assert!(validate_password(&format!("{}1", "a".repeat(71))).is_ok());
+        assert!(validate_password("abcdef1").is_err(), "too short");
+        assert!(validate_password(&format!("{}1", "a".repeat(72))).is_err(), "73 bytes");
+        assert!(validate_password("abcdefgh").is_err(), "no digit");
+        assert!(validate_password("12345678").is_err(), "no letter");
+    }
+
+    #[test]
+    fn the_length_limit_counts_bytes_not_characters() {
+        // 24 three-byte characters and a digit: 73 bytes, only 25 characters.
+        let password = format!("{}1", "€".repeat(24));
+        assert!(validate_password(&password).is_err());
+    }
+
+    #[test]
+    fn an_email_needs_a_local_part_and_a_dotted_domain() {
+        assert!(validate_email("ada@example.com").is_ok());
+        assert!(validate_email(" Ada@Example.co.uk ").is_ok());
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "a@b@c.com",
+            "ada@example..com",
+        ] {
+            assert!(validate_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails_are_compared_in_lower_case() {
+        assert_eq!(normalize_email("  Ada@Example.COM "), "ada@example.com");
+    }
+
+    #[test]
+    fn timezones_are_iana_names() {
+        assert!(parse_timezone("Europe/Lisbon").is_ok());
+        assert!(parse_timezone("UTC").is_ok());
+        assert!(parse_timezone("Mars/Olympus").is_err());
+        assert!(parse_timezone("").is_err());
+    }
+}

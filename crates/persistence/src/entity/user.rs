@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    /// Lower-cased.
+    #[sea_orm(unique)]
+    pub email: String,
+    pub password_hash: String,
+    pub name: String,
+    /// IANA name.
+    pub timezone: String,
+    pub background: String,
+    /// A JSON object.
+    pub preferences: String,
+    pub tier: String,
+    pub role: String,
+    pub created_at: DateTimeUtc,
+    pub last_login: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
