@@ -96,7 +96,9 @@ impl Server {
         let request = self.client.get(format!("{}{path}", self.base)).bearer_auth(&self.token);
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
-        (status, response.json().await.unwrap())
+        let text = response.text().await.unwrap();
+        testkit::assert_no_secret(&text);
+        (status, serde_json::from_str(&text).unwrap())
     }
 
     async fn wait_for_health(&self, wanted: u16, limit: Duration) -> Value {

@@ -124,6 +124,14 @@ pub fn sample_chapter_files() -> Vec<PathBuf> {
     files
 }
 
+/// Fails the test if a response body carries a password hash or its column name: the check
+/// every shared test client applies to every body it reads.
+pub fn assert_no_secret(body: &str) {
+    for marker in ["$2a$", "$2b$", "$2y$", "password_hash"] {
+        assert!(!body.contains(marker), "a response leaks `{marker}`: {body}");
+    }
+}
+
 /// Asserts that the server at `base_url` lists the ten sample chapters in order and serves
 /// each one's `content` byte for byte as its file's body (by slug and by id), to a caller
 /// whose `token` opens every chapter.
@@ -136,7 +144,9 @@ pub async fn assert_serves_sample_course_verbatim(
         let response =
             client.get(format!("{base_url}{path}")).bearer_auth(token).send().await.unwrap();
         let status = response.status().as_u16();
-        (status, response.json::<serde_json::Value>().await.unwrap())
+        let text = response.text().await.unwrap();
+        assert_no_secret(&text);
+        (status, serde_json::from_str::<serde_json::Value>(&text).unwrap())
     };
     let (status, outline) = get("/api/v1/chapters".into()).await;
     assert_eq!(status, 200);

@@ -167,3 +167,58 @@ async fn an_unreachable_database_is_reported_as_unavailable() {
         other => panic!("expected Unavailable, got {other:?}"),
     }
 }
+
+fn new_user(email: &str) -> persistence::NewUser {
+    persistence::NewUser {
+        email: email.into(),
+        password_hash: "$2b$04$notarealhashbutlongenoughtostore0000000000000000000".into(),
+        name: "Ada".into(),
+        timezone: "UTC".into(),
+        background: String::new(),
+        tier: domain::Tier::Free,
+        role: domain::Role::Student,
+    }
+}
+
+async fn a_taken_email_is_a_conflict_not_an_error(db: &Database) {
+    let user = db.create_user(new_user("ada@example.com")).await.unwrap();
+    assert_eq!(
+        db.find_user_by_email("ADA@example.com").await.unwrap().map(|u| u.id),
+        Some(user.id)
+    );
+    match db.create_user(new_user("ada@example.com")).await {
+        Err(PersistenceError::Conflict(_)) => {}
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+}
+on_every_database!(users_unique_email, a_taken_email_is_a_conflict_not_an_error);
+
+async fn a_tier_change_is_applied_and_audited_in_one_go(db: &Database) {
+    use domain::{Role, Tier};
+    let user = db.create_user(new_user("tier@example.com")).await.unwrap();
+    assert_eq!(db.user_access(user.id).await.unwrap(), Some((Tier::Free, Role::Student)));
+    let change =
+        db.change_tier(user.id, Tier::Pro, None, Some("promo".into())).await.unwrap().unwrap();
+    assert_eq!((change.previous_tier, change.tier), (Tier::Free, Tier::Pro));
+    assert_eq!(db.user_access(user.id).await.unwrap(), Some((Tier::Pro, Role::Student)));
+    assert_eq!(db.tier_history(user.id).await.unwrap(), vec![(Tier::Free, Tier::Pro)]);
+    assert!(db.change_tier(uuid::Uuid::new_v4(), Tier::Pro, None, None).await.unwrap().is_none());
+}
+on_every_database!(users_tier_change, a_tier_change_is_applied_and_audited_in_one_go);
+
+async fn profile_changes_touch_only_the_given_fields(db: &Database) {
+    let user = db.create_user(new_user("profile@example.com")).await.unwrap();
+    let changes = persistence::ProfileChanges {
+        timezone: Some("Europe/Lisbon".into()),
+        preferences: Some(r#"{"pace":"slow"}"#.into()),
+        ..Default::default()
+    };
+    let updated = db.update_profile(user.id, changes).await.unwrap().unwrap();
+    assert_eq!((updated.name.as_str(), updated.timezone.as_str()), ("Ada", "Europe/Lisbon"));
+    assert_eq!(updated.preferences, r#"{"pace":"slow"}"#);
+    let at = chrono::Utc::now();
+    db.record_login(user.id, at).await.unwrap();
+    let reloaded = db.find_user(user.id).await.unwrap().unwrap();
+    assert_eq!(reloaded.last_login.map(|t| t.timestamp()), Some(at.timestamp()));
+}
+on_every_database!(users_profile, profile_changes_touch_only_the_given_fields);

@@ -162,7 +162,8 @@ pub enum ConfigError {
 impl Settings {
     /// Loads from the real process environment and `./config`.
     pub fn load() -> Result<Self, ConfigError> {
-        let lookup = |name: &str| std::env::var(name).ok();
+        // An empty variable counts as unset, so `JWT_SECRET=` cannot blank the secret.
+        let lookup = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
         let config_dir = lookup("APP_CONFIG_DIR").unwrap_or_else(|| "config".into());
         Self::load_from(Path::new(&config_dir), lookup, Environment::with_prefix("APP"))
     }
@@ -191,6 +192,9 @@ impl Settings {
 
     fn check(&self, production: bool) -> Result<(), ConfigError> {
         let secret = &self.auth.jwt_secret;
+        if secret.is_empty() {
+            return Err(ConfigError::Inconsistent("JWT_SECRET must not be empty".into()));
+        }
         if production
             && (secret == DEVELOPMENT_JWT_SECRET || secret.len() < MIN_PRODUCTION_SECRET_BYTES)
         {

@@ -32,6 +32,7 @@ impl Sandbox {
             )
             .env("APP__STORAGE__LOCAL_DIR", self.folder.path().join("store"))
             .env("APP__LOG__LEVEL", "warn")
+            .env("BCRYPT_COST", "4")
             .output()
             .unwrap()
     }
@@ -131,4 +132,65 @@ fn an_invalid_configuration_is_refused_in_one_line() {
         stderr(&output).trim(),
         "error: APP_ENV must be development, test or production, not `staging`"
     );
+}
+
+#[test]
+fn user_create_makes_an_account_and_set_tier_changes_it_with_an_audit_line() {
+    let sandbox = Sandbox::new();
+    let create = [
+        "user",
+        "create",
+        "--email",
+        "Admin@Example.com",
+        "--password",
+        "admin pass 1",
+        "--role",
+        "admin",
+        "--tier",
+        "pro",
+    ];
+    let created = sandbox.run(&create);
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert!(
+        stderr(&created).contains("created admin@example.com (admin, pro)"),
+        "{}",
+        stderr(&created)
+    );
+
+    let again = sandbox.run(&create);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("--email is already taken"), "{}", stderr(&again));
+
+    let set =
+        ["user", "set-tier", "--email", "admin@example.com", "--tier", "free", "--reason", "test"];
+    let changed = sandbox.run(&set);
+    assert!(changed.status.success(), "{}", stderr(&changed));
+    assert!(stderr(&changed).contains("admin@example.com: pro -> free"), "{}", stderr(&changed));
+}
+
+#[test]
+fn user_create_refuses_a_weak_password_or_an_unknown_tier_before_touching_anything() {
+    let sandbox = Sandbox::new();
+    let weak = sandbox.run(&["user", "create", "--email", "a@example.com", "--password", "short"]);
+    assert_eq!(weak.status.code(), Some(1));
+    assert!(stderr(&weak).contains("--password"), "{}", stderr(&weak));
+    let tier = sandbox.run(&[
+        "user",
+        "create",
+        "--email",
+        "a@example.com",
+        "--password",
+        "long enough 1",
+        "--tier",
+        "gold",
+    ]);
+    assert!(
+        stderr(&tier).contains("--tier tier must be free, premium or pro"),
+        "{}",
+        stderr(&tier)
+    );
+    assert!(sandbox.snapshot().is_empty(), "no database was created");
+    let unknown =
+        sandbox.run(&["user", "set-tier", "--email", "nobody@example.com", "--tier", "pro"]);
+    assert_eq!(unknown.status.code(), Some(1));
 }

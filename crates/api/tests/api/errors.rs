@@ -16,12 +16,9 @@ async fn a_malformed_chapter_reference_is_422_naming_the_field() {
 async fn an_unknown_route_is_a_json_404() {
     let app = spawn_app().await;
     for path in ["/nope", "/api/v1", "/api/v1/chapters/a/b/c", "/api/v2/chapters"] {
-        let response = app.get(path).await;
-        assert_eq!(response.status(), 404, "{path}");
-        assert!(
-            response.headers()["content-type"].to_str().unwrap().starts_with("application/json")
-        );
-        let body: serde_json::Value = response.json().await.unwrap();
+        let (status, headers, body) = app.send_full(app.client.get(app.url(path))).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(headers["content-type"].to_str().unwrap().starts_with("application/json"));
         assert_eq!(error_code(&body), "not_found");
     }
 }
@@ -29,11 +26,8 @@ async fn an_unknown_route_is_a_json_404() {
 #[tokio::test]
 async fn a_wrong_method_is_a_json_405() {
     let app = spawn_app().await;
-    let response =
-        app.client.delete(format!("{}/api/v1/chapters", app.address)).send().await.unwrap();
-    assert_eq!(response.status(), 405);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(error_code(&body), "method_not_allowed");
+    let (status, body) = app.send(app.client.delete(app.url("/api/v1/chapters"))).await;
+    assert_eq!((status, error_code(&body)), (405, "method_not_allowed"));
 }
 
 #[tokio::test]

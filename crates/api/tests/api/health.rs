@@ -23,11 +23,10 @@ async fn without_a_database_health_is_503_and_reads_are_json_503s() {
     assert_eq!(body["storage"], "connected");
 
     let token = app.tokens.issue(uuid::Uuid::new_v4()).unwrap().token;
-    let response =
-        app.client.get(app.url("/api/v1/chapters")).bearer_auth(token).send().await.unwrap();
-    assert_eq!(response.status(), 503, "a verified caller whose tier cannot be read gets 503");
-    assert!(response.headers().contains_key("retry-after"));
-    let body: serde_json::Value = response.json().await.unwrap();
+    let request = app.client.get(app.url("/api/v1/chapters")).bearer_auth(token);
+    let (status, headers, body) = app.send_full(request).await;
+    assert_eq!(status, 503, "a verified caller whose tier cannot be read gets 503");
+    assert!(headers.contains_key("retry-after"));
     assert_eq!(error_code(&body), "service_unavailable");
 }
 

@@ -6,6 +6,7 @@ use api::auth::{AccessCache, Auth, Passwords, Tokens};
 use api::{ApiSettings, AppState, Application};
 use domain::{AccessPolicy, Role, Tier};
 use persistence::{Database, NewUser, PoolOptions};
+use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use storage::{ContentStore, MemoryBackend, S3Backend, S3Settings};
 use uuid::Uuid;
@@ -31,31 +32,26 @@ pub struct TestUser {
     pub token: String,
 }
 
-/// Fails the test if a response body carries a password hash, whatever the route.
-fn assert_no_secret(body: &str) {
-    for marker in ["$2a$", "$2b$", "$2y$", "password_hash"] {
-        assert!(!body.contains(marker), "a response leaks `{marker}`: {body}");
-    }
-}
-
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
 
-    /// Sends a request and returns the status and the JSON body (`null` when empty), after
-    /// checking the body leaks no password hash.
-    pub async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
+    /// Sends a request and returns the status, headers and JSON body (`null` when empty),
+    /// after checking the body leaks no password hash. Every test request goes through here.
+    pub async fn send_full(&self, request: reqwest::RequestBuilder) -> (u16, HeaderMap, Value) {
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
+        let headers = response.headers().clone();
         let text = response.text().await.unwrap();
-        assert_no_secret(&text);
+        testkit::assert_no_secret(&text);
         let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() };
-        (status, body)
+        (status, headers, body)
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.unwrap()
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> (u16, Value) {
+        let (status, _, body) = self.send_full(request).await;
+        (status, body)
     }
 
     /// GET without a token.

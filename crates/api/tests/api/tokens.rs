@@ -16,10 +16,9 @@ async fn assert_unauthorized(app: &TestApp, authorization: Option<String>) {
         if let Some(value) = &authorization {
             request = request.header("Authorization", value);
         }
-        let response = request.send().await.unwrap();
-        assert_eq!(response.status(), 401, "{path} with {authorization:?}");
-        assert_eq!(response.headers()["www-authenticate"], "Bearer");
-        let body: serde_json::Value = response.json().await.unwrap();
+        let (status, headers, body) = app.send_full(request).await;
+        assert_eq!(status, 401, "{path} with {authorization:?}");
+        assert_eq!(headers["www-authenticate"], "Bearer");
         assert_eq!(body["error"], "unauthorized");
     }
 }
@@ -109,12 +108,9 @@ async fn a_valid_token_for_a_user_who_does_not_exist_is_401() {
 async fn the_scheme_name_is_case_insensitive() {
     let app = spawn_app().await;
     let user = app.register("scheme@example.com").await;
-    let response = app
+    let request = app
         .client
         .get(app.url("/api/v1/me"))
-        .header("Authorization", format!("bearer {}", user.token))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+        .header("Authorization", format!("bearer {}", user.token));
+    assert_eq!(app.send(request).await.0, 200);
 }
