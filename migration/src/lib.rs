@@ -10,6 +10,7 @@ mod m20261124_000002_create_quizzes;
 mod m20261124_000003_create_questions;
 mod m20261124_000004_create_users;
 mod m20261124_000005_create_tier_changes;
+mod m20261124_000006_create_attempts;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_create_questions::Migration),
             Box::new(m20261124_000004_create_users::Migration),
             Box::new(m20261124_000005_create_tier_changes::Migration),
+            Box::new(m20261124_000006_create_attempts::Migration),
         ]
     }
 }

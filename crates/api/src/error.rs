@@ -158,6 +158,9 @@ impl From<PersistenceError> for ApiError {
                 log::warn!("database unavailable: {cause}");
                 Self::Unavailable("The database is unavailable; try again shortly.".into())
             }
+            PersistenceError::Busy => {
+                Self::Unavailable("The database is busy; try again shortly.".into())
+            }
             other => Self::internal(other),
         }
     }

@@ -11,11 +11,13 @@ pub mod auth;
 mod dto;
 mod error;
 mod openapi;
+mod quiz_catalog;
 mod responders;
 mod routes;
 mod startup;
 mod state;
 
 pub use error::{ApiError, ErrorBody};
+pub use quiz_catalog::QuizCatalog;
 pub use startup::Application;
 pub use state::{ApiSettings, AppState};

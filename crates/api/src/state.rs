@@ -3,6 +3,7 @@ use persistence::Database;
 use storage::ContentStore;
 
 use crate::auth::Auth;
+use crate::quiz_catalog::QuizCatalog;
 
 /// Settings the HTTP layer needs, filled in by the server from its configuration.
 #[derive(Debug, Clone)]
@@ -23,5 +24,6 @@ pub struct AppState {
     pub db: Database,
     pub store: ContentStore,
     pub auth: Auth,
+    pub quizzes: QuizCatalog,
     pub settings: ApiSettings,
 }

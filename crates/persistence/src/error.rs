@@ -9,6 +9,10 @@ pub enum PersistenceError {
     /// A unique or foreign-key constraint refused the write.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The database stayed locked by concurrent writers past our retries (SQLite's
+    /// `SQLITE_BUSY`); clients may retry.
+    #[error("the database is busy")]
+    Busy,
     /// A stored value cannot be read back as a domain value.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -25,6 +29,9 @@ impl From<DbErr> for PersistenceError {
                 SqlErr::ForeignKeyConstraintViolation(detail) => return Self::Conflict(detail),
                 _ => {}
             }
+        }
+        if is_busy(&error) {
+            return Self::Busy;
         }
         if is_outage(&error) { Self::Unavailable(error) } else { Self::Database(error) }
     }
@@ -53,6 +60,21 @@ fn is_outage(error: &DbErr) -> bool {
         Sqlx::Database(db) => db.code().is_some_and(|code| {
             code.starts_with("08") || code.starts_with("57P") || code == "55000"
         }),
+        _ => false,
+    }
+}
+
+/// SQLite's "database is locked" family (codes 5 and 6 with their extended variants).
+fn is_busy(error: &DbErr) -> bool {
+    let (DbErr::Query(RuntimeErr::SqlxError(sqlx)) | DbErr::Exec(RuntimeErr::SqlxError(sqlx))) =
+        error
+    else {
+        return false;
+    };
+    match sqlx.as_ref() {
+        sea_orm::sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.parse::<u32>().is_ok_and(|code| matches!(code & 0xff, 5 | 6))),
         _ => false,
     }
 }

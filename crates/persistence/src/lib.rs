@@ -10,10 +10,14 @@ mod course_sync;
 mod database;
 pub mod entity;
 mod error;
+mod quizzes;
 mod users;
 
 pub use chapters::{ChapterRecord, Neighbours};
 pub use course_sync::{StoredBody, SyncReport};
 pub use database::{Database, PoolOptions};
 pub use error::PersistenceError;
+pub use quizzes::{
+    AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuestion, StoredQuiz,
+};
 pub use users::{NewUser, ProfileChanges, TierChange, UserRecord};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api::auth::{AccessCache, Auth, Passwords, Tokens};
-use api::{ApiSettings, AppState, Application};
+use api::{ApiSettings, AppState, Application, QuizCatalog};
 use domain::{AccessPolicy, Role, Tier, account};
 use importer::{ImportError, Silent};
 use persistence::{Database, NewUser, PersistenceError, PoolOptions};
@@ -221,6 +221,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         db: db.clone(),
         store,
         auth,
+        quizzes: QuizCatalog::default(),
         settings: ApiSettings {
             public_url: settings.server.public_url.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -4,6 +4,7 @@ mod access;
 mod auth;
 mod chapters;
 mod health;
+mod quizzes;
 
 use paperclip::actix::web;
 
@@ -20,6 +21,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .service(web::resource("/access/check").route(web::post().to(access::check_access)))
             .service(web::resource("/access/upgrade").route(web::post().to(access::upgrade_tier)))
             .service(web::resource("/user/{user}/tier").route(web::get().to(access::get_user_tier)))
+            .service(web::resource("/quizzes").route(web::get().to(quizzes::list_quizzes)))
+            .service(web::resource("/quizzes/{quiz_id}").route(web::get().to(quizzes::get_quiz)))
+            .service(
+                web::resource("/quizzes/{quiz_id}/submit")
+                    .route(web::post().to(quizzes::submit_quiz)),
+            )
+            .service(
+                web::resource("/quizzes/{quiz_id}/results")
+                    .route(web::get().to(quizzes::quiz_results)),
+            )
             .service(web::resource("/chapters").route(web::get().to(chapters::list_chapters)))
             .service(
                 web::resource("/chapters/{chapter_ref}")

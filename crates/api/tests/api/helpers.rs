@@ -1,9 +1,10 @@
 use std::net::TcpListener;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use api::auth::{AccessCache, Auth, Passwords, Tokens};
-use api::{ApiSettings, AppState, Application};
+use api::{ApiSettings, AppState, Application, QuizCatalog};
 use domain::{AccessPolicy, Role, Tier};
 use persistence::{Database, NewUser, PoolOptions};
 use reqwest::header::HeaderMap;
@@ -133,18 +134,36 @@ pub fn settings() -> ApiSettings {
 
 /// Spawns the app on a fresh SQLite database with the sample course imported.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with_course(&testkit::sample_course()).await
+}
+
+/// Spawns the app on a fresh SQLite database with the course package in `course` imported.
+pub async fn spawn_app_with_course(course: &Path) -> TestApp {
     let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
-    let (db, folder) = sample_course_database(&store).await;
+    let (db, folder) = course_database(&store, course, None).await;
     start(db, store, folder)
 }
 
-/// A fresh SQLite database with the sample course imported, its bodies put in `store`.
-async fn sample_course_database(store: &ContentStore) -> (Database, tempfile::TempDir) {
+/// Spawns the app on a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
+pub async fn spawn_app_on_postgres(test: &str) -> Option<TestApp> {
+    let fresh = testkit::fresh_postgres(test).await?;
+    let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
+    let (db, folder) = course_database(&store, &testkit::sample_course(), Some(&fresh.url)).await;
+    Some(start(db, store, folder))
+}
+
+/// A fresh database (SQLite unless `url` is given) with `course` imported, its bodies put in
+/// `store`.
+async fn course_database(
+    store: &ContentStore,
+    course: &Path,
+    url: Option<&str>,
+) -> (Database, tempfile::TempDir) {
     let folder = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}?mode=rwc", folder.path().join("api.db").display());
-    let db = Database::connect(&url, &PoolOptions::default()).await.unwrap();
+    let sqlite = format!("sqlite://{}?mode=rwc", folder.path().join("api.db").display());
+    let db = Database::connect(url.unwrap_or(&sqlite), &PoolOptions::default()).await.unwrap();
     db.migrate().await.unwrap();
-    let package = importer::read_package(&testkit::sample_course()).unwrap();
+    let package = importer::read_package(course).unwrap();
     importer::import(&db, store, &package, &importer::Silent).await.unwrap();
     (db, folder)
 }
@@ -153,7 +172,7 @@ async fn sample_course_database(store: &ContentStore) -> (Database, tempfile::Te
 /// listens on, as during a store outage.
 pub async fn spawn_app_with_unreachable_store() -> TestApp {
     let scratch = ContentStore::new(Arc::new(MemoryBackend::default()), 1024);
-    let (db, folder) = sample_course_database(&scratch).await;
+    let (db, folder) = course_database(&scratch, &testkit::sample_course(), None).await;
     let dead = S3Backend::new(&S3Settings {
         endpoint: "http://127.0.0.1:9".into(),
         bucket: "gone".into(),
@@ -183,7 +202,13 @@ fn start(db: Database, store: ContentStore, folder: tempfile::TempDir) -> TestAp
         passwords: Passwords::new(4).unwrap(),
         access: AccessCache::default(),
     };
-    let state = AppState { db: db.clone(), store, auth, settings: settings() };
+    let state = AppState {
+        db: db.clone(),
+        store,
+        auth,
+        quizzes: QuizCatalog::default(),
+        settings: settings(),
+    };
     let app = Application::build(state, listener, 1).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());

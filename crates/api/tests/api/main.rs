@@ -8,4 +8,5 @@ mod chapters;
 mod errors;
 mod health;
 mod helpers;
+mod quizzes;
 mod tokens;

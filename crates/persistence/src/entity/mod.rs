@@ -1,5 +1,6 @@
 //! SeaORM entities, one module per table.
 
+pub mod attempt;
 pub mod chapter;
 pub mod question;
 pub mod quiz;

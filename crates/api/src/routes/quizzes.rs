@@ -1,0 +1,472 @@
+//! Quizzes: listing, serving without answers, rule-based grading, and attempt history.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Utc};
+use domain::{Answer, GradedQuestion, QuestionKind, RevealAnswers, Submitted};
+use paperclip::actix::web::{Data, Json, Path, Query};
+use paperclip::actix::{Apiv2Schema, api_v2_operation};
+use persistence::{AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuiz};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::responders::WithStatus;
+use crate::{ApiError, AppState};
+
+/// An answer: one option key (`"B"`), `"true"`/`"false"`, or an array of keys for multiple
+/// choice (`["A", "C"]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum AnswerValue {
+    One(String),
+    Many(Vec<String>),
+}
+
+// Documented as "any" here; the OpenAPI issue writes its oneOf.
+impl paperclip::v2::schema::Apiv2Schema for AnswerValue {}
+
+impl From<&Answer> for AnswerValue {
+    fn from(answer: &Answer) -> Self {
+        match answer {
+            Answer::Single(key) => Self::One(key.clone()),
+            Answer::Multiple(keys) => Self::Many(keys.iter().cloned().collect()),
+            Answer::TrueFalse(value) => Self::One(value.to_string()),
+        }
+    }
+}
+
+impl From<AnswerValue> for Submitted {
+    fn from(value: AnswerValue) -> Self {
+        match value {
+            AnswerValue::One(text) => Self::One(text),
+            AnswerValue::Many(keys) => Self::Many(keys),
+        }
+    }
+}
+
+/// A quiz in the list.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct QuizSummary {
+    pub id: Uuid,
+    pub chapter_id: Uuid,
+    pub title: String,
+    pub question_count: usize,
+    pub pass_mark: u8,
+    /// True when the caller's tier does not open the quiz's chapter.
+    pub locked: bool,
+}
+
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct QuizList {
+    pub items: Vec<QuizSummary>,
+    pub total: usize,
+}
+
+/// One choice of a question.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct QuizOption {
+    /// `A`, `B`, …
+    pub key: String,
+    pub text: String,
+}
+
+/// Question kind: single_choice, multiple_choice or true_false.
+#[derive(Debug, Clone, Copy, Serialize, Apiv2Schema)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKindName {
+    SingleChoice,
+    MultipleChoice,
+    TrueFalse,
+}
+
+impl From<QuestionKind> for QuestionKindName {
+    fn from(kind: QuestionKind) -> Self {
+        match kind {
+            QuestionKind::SingleChoice => Self::SingleChoice,
+            QuestionKind::MultipleChoice => Self::MultipleChoice,
+            QuestionKind::TrueFalse => Self::TrueFalse,
+        }
+    }
+}
+
+/// A question as a learner sees it: never its answer or explanation.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct QuizQuestion {
+    pub id: Uuid,
+    /// Position in the quiz, from 1.
+    pub order: u32,
+    pub kind: QuestionKindName,
+    pub text: String,
+    /// Empty for true_false (answer "true" or "false").
+    pub options: Vec<QuizOption>,
+}
+
+/// A quiz ready to be taken.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct QuizView {
+    pub id: Uuid,
+    pub chapter_id: Uuid,
+    pub title: String,
+    pub pass_mark: u8,
+    /// Attempts allowed per learner; null for unlimited.
+    pub max_attempts: Option<u32>,
+    /// `always`, or `after_pass`: the key and explanations are shown only after a pass.
+    pub reveal_answers: String,
+    pub questions: Vec<QuizQuestion>,
+}
+
+/// A submission.
+#[derive(Debug, Deserialize, Validate, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// Question id → answer.
+    pub answers: HashMap<String, AnswerValue>,
+    /// Optional idempotency key chosen by the client: a retry with the same key returns the
+    /// first result instead of storing a second attempt.
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub submission_id: Option<String>,
+}
+
+/// Feedback on one question.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct QuestionResult {
+    pub question_id: Uuid,
+    /// The answer as graded; null when unanswered.
+    pub selected: Option<AnswerValue>,
+    pub is_correct: bool,
+    /// Null when the quiz reveals answers only after a pass and this attempt failed.
+    pub correct_answer: Option<AnswerValue>,
+    pub explanation: Option<String>,
+}
+
+/// A graded attempt.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct SubmissionResult {
+    pub attempt_id: Uuid,
+    pub attempt_number: u32,
+    pub score: u8,
+    pub correct_count: u32,
+    pub total: u32,
+    pub passed: bool,
+    pub pass_mark: u8,
+    pub results: Vec<QuestionResult>,
+}
+
+/// Page of results.
+#[derive(Debug, Deserialize, Validate, Apiv2Schema)]
+pub struct Page {
+    /// 1–100, default 20.
+    #[validate(range(min = 1, max = 100, message = "must be 1 to 100"))]
+    pub limit: Option<u32>,
+    /// Default 0.
+    pub offset: Option<u32>,
+}
+
+/// One past attempt.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct AttemptSummary {
+    pub attempt_id: Uuid,
+    pub attempt_number: u32,
+    pub score: u8,
+    pub correct_count: u32,
+    pub total: u32,
+    pub passed: bool,
+    pub completed_at: DateTime<Utc>,
+}
+
+/// The caller's attempts at a quiz, newest first.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct QuizResults {
+    pub items: Vec<AttemptSummary>,
+    /// Attempts in all pages.
+    pub total: usize,
+    pub attempt_count: usize,
+    pub best_score: Option<u8>,
+    pub last_score: Option<u8>,
+    pub passed_ever: bool,
+}
+
+/// The quiz, if it exists and the caller's tier opens its chapter.
+async fn open_quiz(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<std::sync::Arc<StoredQuiz>, ApiError> {
+    let id = Uuid::parse_str(id)
+        .map_err(|_| ApiError::validation("quiz_id", "must be a quiz id (UUID)"))?;
+    let catalog = state.quizzes.get(&state.db).await?;
+    let quiz =
+        catalog.find(id).cloned().ok_or_else(|| ApiError::NotFound(format!("No quiz {id}.")))?;
+    let access = state.settings.access_policy.decide(caller.tier, quiz.chapter_order);
+    if !access.granted {
+        return Err(ApiError::UpgradeRequired {
+            required_tier: access.required_tier,
+            upgrade_url: state.settings.upgrade_url.clone(),
+        });
+    }
+    Ok(quiz)
+}
+
+fn graded_questions(quiz: &StoredQuiz) -> Vec<GradedQuestion> {
+    quiz.questions
+        .iter()
+        .map(|stored| GradedQuestion {
+            id: stored.id,
+            kind: stored.question.kind,
+            options: stored.question.options.clone(),
+            answer: stored.question.answer.clone(),
+        })
+        .collect()
+}
+
+/// Grades answers (as sent, or as stored for a replay) into the response body.
+fn grade(
+    quiz: &StoredQuiz,
+    answers: &HashMap<String, Submitted>,
+) -> Result<(domain::Grade, StoredAnswers), ApiError> {
+    let grade =
+        domain::grade(&graded_questions(quiz), answers, quiz.pass_mark).map_err(|problems| {
+            let mut questions = serde_json::Map::new();
+            for problem in &problems {
+                questions.insert(problem.question.clone(), serde_json::json!(problem.reason));
+            }
+            ApiError::Validation {
+                message: format!(
+                    "{} answer(s) cannot be graded; nothing was stored.",
+                    problems.len()
+                ),
+                details: serde_json::json!({ "questions": questions }),
+            }
+        })?;
+    let stored = grade
+        .outcomes
+        .iter()
+        .filter_map(|outcome| {
+            outcome.selected.as_ref().map(|answer| (outcome.question_id, answer.keys()))
+        })
+        .collect();
+    Ok((grade, stored))
+}
+
+fn stored_as_submitted(answers: &StoredAnswers, quiz: &StoredQuiz) -> HashMap<String, Submitted> {
+    let kinds: HashMap<Uuid, QuestionKind> =
+        quiz.questions.iter().map(|q| (q.id, q.question.kind)).collect();
+    answers
+        .iter()
+        .map(|(id, keys)| {
+            let submitted = match (kinds.get(id), keys.as_slice()) {
+                (Some(QuestionKind::MultipleChoice), _) | (_, [] | [_, _, ..]) => {
+                    Submitted::Many(keys.clone())
+                }
+                (_, [one]) => Submitted::One(one.clone()),
+            };
+            (id.to_string(), submitted)
+        })
+        .collect()
+}
+
+fn result_body(
+    quiz: &StoredQuiz,
+    attempt: &AttemptRecord,
+    grade: &domain::Grade,
+) -> SubmissionResult {
+    let reveal = quiz.reveal_answers == RevealAnswers::Always || attempt.passed;
+    let questions: HashMap<Uuid, &domain::Question> =
+        quiz.questions.iter().map(|q| (q.id, &q.question)).collect();
+    let results = grade
+        .outcomes
+        .iter()
+        .map(|outcome| {
+            let question = questions.get(&outcome.question_id);
+            QuestionResult {
+                question_id: outcome.question_id,
+                selected: outcome.selected.as_ref().map(AnswerValue::from),
+                is_correct: outcome.is_correct,
+                correct_answer: question.filter(|_| reveal).map(|q| AnswerValue::from(&q.answer)),
+                explanation: question.filter(|_| reveal).map(|q| q.explanation.clone()),
+            }
+        })
+        .collect();
+    SubmissionResult {
+        attempt_id: attempt.id,
+        attempt_number: attempt.attempt_number,
+        score: attempt.score,
+        correct_count: attempt.correct_count,
+        total: attempt.total,
+        passed: attempt.passed,
+        pass_mark: quiz.pass_mark,
+        results,
+    }
+}
+
+/// The first attempt made with a submission id: 200 when the answers are the same,
+/// 409 when they differ.
+fn replay(
+    quiz: &StoredQuiz,
+    first: &AttemptRecord,
+    answers: &StoredAnswers,
+) -> Result<WithStatus<SubmissionResult>, ApiError> {
+    if &first.answers != answers {
+        return Err(ApiError::Conflict {
+            code: "conflict",
+            message: "This submission_id was already used with different answers.".into(),
+        });
+    }
+    let (grade, _) = grade(quiz, &stored_as_submitted(&first.answers, quiz))?;
+    Ok(WithStatus(StatusCode::OK, result_body(quiz, first, &grade)))
+}
+
+/// List quizzes
+///
+/// Every quiz in course order, with its question count, pass mark and whether the caller's
+/// tier opens it.
+#[api_v2_operation(operation_id = "listQuizzes", tags(Quizzes))]
+pub async fn list_quizzes(
+    state: Data<AppState>,
+    caller: Caller,
+) -> Result<Json<QuizList>, ApiError> {
+    let catalog = state.quizzes.get(&state.db).await?;
+    let policy = state.settings.access_policy;
+    let items: Vec<QuizSummary> = catalog
+        .ordered
+        .iter()
+        .map(|quiz| QuizSummary {
+            id: quiz.id,
+            chapter_id: quiz.chapter_id,
+            title: quiz.title.clone(),
+            question_count: quiz.questions.len(),
+            pass_mark: quiz.pass_mark,
+            locked: !policy.decide(caller.tier, quiz.chapter_order).granted,
+        })
+        .collect();
+    Ok(Json(QuizList { total: items.len(), items }))
+}
+
+/// Get a quiz
+///
+/// The quiz's questions with their options, never with answers or explanations. A quiz of a
+/// locked chapter is 403 upgrade_required.
+#[api_v2_operation(operation_id = "getQuiz", tags(Quizzes))]
+pub async fn get_quiz(
+    state: Data<AppState>,
+    caller: Caller,
+    quiz_id: Path<String>,
+) -> Result<Json<QuizView>, ApiError> {
+    let quiz = open_quiz(&state, &caller, &quiz_id).await?;
+    let questions = quiz
+        .questions
+        .iter()
+        .map(|stored| QuizQuestion {
+            id: stored.id,
+            order: stored.question.position,
+            kind: stored.question.kind.into(),
+            text: stored.question.text.clone(),
+            options: stored
+                .question
+                .options
+                .iter()
+                .map(|(key, text)| QuizOption { key: key.clone(), text: text.clone() })
+                .collect(),
+        })
+        .collect();
+    Ok(Json(QuizView {
+        id: quiz.id,
+        chapter_id: quiz.chapter_id,
+        title: quiz.title.clone(),
+        pass_mark: quiz.pass_mark,
+        max_attempts: quiz.max_attempts,
+        reveal_answers: quiz.reveal_answers.as_str().to_owned(),
+        questions,
+    }))
+}
+
+/// Submit answers
+///
+/// Grades the answers by rule, stores the attempt and returns the score with per-question
+/// feedback (201). A retry with the same submission_id returns the first result (200).
+#[api_v2_operation(operation_id = "submitQuiz", tags(Quizzes))]
+pub async fn submit_quiz(
+    state: Data<AppState>,
+    caller: Caller,
+    quiz_id: Path<String>,
+    body: Json<SubmitRequest>,
+) -> Result<WithStatus<SubmissionResult>, ApiError> {
+    let quiz = open_quiz(&state, &caller, &quiz_id).await?;
+    let request = body.into_inner();
+    request.validate().map_err(|errors| ApiError::from_validation(&errors))?;
+    let answers: HashMap<String, Submitted> =
+        request.answers.into_iter().map(|(id, value)| (id, value.into())).collect();
+    let (grade, stored) = grade(&quiz, &answers)?;
+    if let Some(submission) = &request.submission_id
+        && let Some(first) =
+            state.db.find_attempt_by_submission(caller.id, quiz.id, submission).await?
+    {
+        return replay(&quiz, &first, &stored);
+    }
+    let new = NewAttempt {
+        user_id: caller.id,
+        quiz_id: quiz.id,
+        submission_id: request.submission_id,
+        answers: stored.clone(),
+        score: grade.score,
+        correct_count: grade.correct_count,
+        total: grade.total,
+        passed: grade.passed,
+    };
+    match state.db.record_attempt(&new, quiz.max_attempts).await? {
+        AttemptOutcome::Recorded(attempt) => {
+            Ok(WithStatus(StatusCode::CREATED, result_body(&quiz, &attempt, &grade)))
+        }
+        AttemptOutcome::AlreadyRecorded(first) => replay(&quiz, &first, &stored),
+        AttemptOutcome::LimitReached => Err(ApiError::Conflict {
+            code: "attempt_limit_reached",
+            message: format!(
+                "This quiz allows {} attempt(s).",
+                quiz.max_attempts.unwrap_or_default()
+            ),
+        }),
+    }
+}
+
+/// My results for a quiz
+///
+/// The caller's attempts, newest first (limit/offset), with best and last score, attempt
+/// count and whether any attempt passed.
+#[api_v2_operation(operation_id = "getQuizResults", tags(Quizzes))]
+pub async fn quiz_results(
+    state: Data<AppState>,
+    caller: Caller,
+    quiz_id: Path<String>,
+    page: Query<Page>,
+) -> Result<Json<QuizResults>, ApiError> {
+    page.validate().map_err(|errors| ApiError::from_validation(&errors))?;
+    let quiz = open_quiz(&state, &caller, &quiz_id).await?;
+    let attempts = state.db.list_attempts(caller.id, quiz.id).await?;
+    let limit = page.limit.unwrap_or(20) as usize;
+    let offset = page.offset.unwrap_or(0) as usize;
+    let items = attempts
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|a| AttemptSummary {
+            attempt_id: a.id,
+            attempt_number: a.attempt_number,
+            score: a.score,
+            correct_count: a.correct_count,
+            total: a.total,
+            passed: a.passed,
+            completed_at: a.completed_at,
+        })
+        .collect();
+    Ok(Json(QuizResults {
+        items,
+        total: attempts.len(),
+        attempt_count: attempts.len(),
+        best_score: attempts.iter().map(|a| a.score).max(),
+        last_score: attempts.first().map(|a| a.score),
+        passed_ever: attempts.iter().any(|a| a.passed),
+    }))
+}

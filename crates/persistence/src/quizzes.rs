@@ -1,0 +1,276 @@
+//! Quizzes as stored (for the in-memory catalog) and learners' attempts.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use domain::{Answer, Question, QuestionKind, RevealAnswers};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::entity::{attempt, chapter, question, quiz};
+use crate::{Database, PersistenceError};
+
+/// A question with its stored id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredQuestion {
+    pub id: Uuid,
+    pub question: Question,
+}
+
+/// A quiz with everything needed to serve and grade it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredQuiz {
+    pub id: Uuid,
+    pub chapter_id: Uuid,
+    /// Decides which tiers open the quiz.
+    pub chapter_order: u32,
+    pub title: String,
+    pub pass_mark: u8,
+    pub reveal_answers: RevealAnswers,
+    pub max_attempts: Option<u32>,
+    /// In order.
+    pub questions: Vec<StoredQuestion>,
+}
+
+/// Answers as stored: question id → normalised keys (`["B"]`, `["A","C"]`, `["true"]`).
+pub type StoredAnswers = BTreeMap<Uuid, Vec<String>>;
+
+/// One graded attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub quiz_id: Uuid,
+    pub submission_id: Option<String>,
+    pub answers: StoredAnswers,
+    pub score: u8,
+    pub correct_count: u32,
+    pub total: u32,
+    pub passed: bool,
+    pub attempt_number: u32,
+    pub completed_at: DateTime<Utc>,
+}
+
+/// A graded submission to store.
+#[derive(Debug, Clone)]
+pub struct NewAttempt {
+    pub user_id: Uuid,
+    pub quiz_id: Uuid,
+    pub submission_id: Option<String>,
+    pub answers: StoredAnswers,
+    pub score: u8,
+    pub correct_count: u32,
+    pub total: u32,
+    pub passed: bool,
+}
+
+/// What happened to a submission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// Stored as a new attempt.
+    Recorded(AttemptRecord),
+    /// An attempt with this `submission_id` already exists (returned as it is).
+    AlreadyRecorded(AttemptRecord),
+    /// `max_attempts` attempts exist already; nothing stored.
+    LimitReached,
+}
+
+fn corrupt(what: impl std::fmt::Display) -> PersistenceError {
+    PersistenceError::Corrupt(what.to_string())
+}
+
+impl TryFrom<attempt::Model> for AttemptRecord {
+    type Error = PersistenceError;
+
+    fn try_from(row: attempt::Model) -> Result<Self, Self::Error> {
+        let number = |value: i32, what: &str| {
+            u32::try_from(value)
+                .map_err(|_| corrupt(format!("attempt {}: negative {what}", row.id)))
+        };
+        Ok(Self {
+            answers: serde_json::from_str(&row.answers).map_err(corrupt)?,
+            score: u8::try_from(row.score).map_err(corrupt)?,
+            correct_count: number(row.correct_count, "correct count")?,
+            total: number(row.total, "total")?,
+            attempt_number: number(row.attempt_number, "attempt number")?,
+            id: row.id,
+            user_id: row.user_id,
+            quiz_id: row.quiz_id,
+            submission_id: row.submission_id,
+            passed: row.passed,
+            completed_at: row.completed_at,
+        })
+    }
+}
+
+fn stored_question(row: question::Model) -> Result<StoredQuestion, PersistenceError> {
+    let kind = QuestionKind::parse(&row.kind)
+        .ok_or_else(|| corrupt(format!("question {}: kind", row.id)))?;
+    let keys: Vec<String> = serde_json::from_str(&row.answer).map_err(corrupt)?;
+    let answer = Answer::from_keys(kind, &keys)
+        .ok_or_else(|| corrupt(format!("question {}: answer", row.id)))?;
+    Ok(StoredQuestion {
+        id: row.id,
+        question: Question {
+            position: u32::try_from(row.position).map_err(corrupt)?,
+            kind,
+            text: row.text,
+            options: serde_json::from_str(&row.options).map_err(corrupt)?,
+            answer,
+            explanation: row.explanation,
+        },
+    })
+}
+
+impl Database {
+    /// Every quiz with its questions and its chapter's order, in chapter order: three queries
+    /// whatever the number of quizzes.
+    pub async fn load_quizzes(&self) -> Result<Vec<StoredQuiz>, PersistenceError> {
+        let orders: HashMap<Uuid, i32> = chapter::Entity::find()
+            .all(&self.conn)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.order))
+            .collect();
+        let mut questions: HashMap<Uuid, Vec<StoredQuestion>> = HashMap::new();
+        for row in question::Entity::find()
+            .order_by_asc(question::Column::Position)
+            .all(&self.conn)
+            .await?
+        {
+            let quiz_id = row.quiz_id;
+            questions.entry(quiz_id).or_default().push(stored_question(row)?);
+        }
+        let mut quizzes = Vec::new();
+        for row in quiz::Entity::find().all(&self.conn).await? {
+            let Some(order) = orders.get(&row.chapter_id) else { continue };
+            quizzes.push(StoredQuiz {
+                chapter_order: u32::try_from(*order).map_err(corrupt)?,
+                pass_mark: u8::try_from(row.pass_mark).map_err(corrupt)?,
+                reveal_answers: RevealAnswers::parse(&row.reveal_answers)
+                    .ok_or_else(|| corrupt(format!("quiz {}: reveal_answers", row.id)))?,
+                max_attempts: row.max_attempts.map(u32::try_from).transpose().map_err(corrupt)?,
+                questions: questions.remove(&row.id).unwrap_or_default(),
+                id: row.id,
+                chapter_id: row.chapter_id,
+                title: row.title,
+            });
+        }
+        quizzes.sort_by_key(|quiz| quiz.chapter_order);
+        Ok(quizzes)
+    }
+
+    pub async fn find_attempt_by_submission(
+        &self,
+        user_id: Uuid,
+        quiz_id: Uuid,
+        submission_id: &str,
+    ) -> Result<Option<AttemptRecord>, PersistenceError> {
+        attempt::Entity::find()
+            .filter(attempt::Column::UserId.eq(user_id))
+            .filter(attempt::Column::QuizId.eq(quiz_id))
+            .filter(attempt::Column::SubmissionId.eq(submission_id))
+            .one(&self.conn)
+            .await?
+            .map(AttemptRecord::try_from)
+            .transpose()
+    }
+
+    /// A learner's attempts at a quiz, newest first.
+    pub async fn list_attempts(
+        &self,
+        user_id: Uuid,
+        quiz_id: Uuid,
+    ) -> Result<Vec<AttemptRecord>, PersistenceError> {
+        attempt::Entity::find()
+            .filter(attempt::Column::UserId.eq(user_id))
+            .filter(attempt::Column::QuizId.eq(quiz_id))
+            .order_by_desc(attempt::Column::AttemptNumber)
+            .all(&self.conn)
+            .await?
+            .into_iter()
+            .map(AttemptRecord::try_from)
+            .collect()
+    }
+
+    /// Stores a graded attempt as the learner's next attempt number, in one statement
+    /// (`INSERT … SELECT MAX(attempt_number) + 1 … HAVING COUNT(*) < max`), so that the
+    /// limit holds and numbers stay unique under concurrency. A `submission_id` seen before
+    /// returns the attempt that used it.
+    pub async fn record_attempt(
+        &self,
+        new: &NewAttempt,
+        max_attempts: Option<u32>,
+    ) -> Result<AttemptOutcome, PersistenceError> {
+        let answers = serde_json::to_string(&new.answers).map_err(corrupt)?;
+        // Two racing submissions may compute the same number; the loser tries again.
+        for _ in 0..8 {
+            let id = Uuid::new_v4();
+            let completed_at = Utc::now();
+            let mut select = Query::select();
+            select
+                .expr(Expr::val(id))
+                .expr(Expr::val(new.user_id))
+                .expr(Expr::val(new.quiz_id))
+                .expr(Expr::val(new.submission_id.clone()))
+                .expr(Expr::val(answers.clone()))
+                .expr(Expr::val(i32::from(new.score)))
+                .expr(Expr::val(i64::from(new.correct_count)))
+                .expr(Expr::val(i64::from(new.total)))
+                .expr(Expr::val(new.passed))
+                .expr(
+                    Func::coalesce([Expr::col(attempt::Column::AttemptNumber).max(), Expr::val(0)])
+                        .add(1),
+                )
+                .expr(Expr::val(completed_at))
+                .from(attempt::Entity)
+                .and_where(attempt::Column::UserId.eq(new.user_id))
+                .and_where(attempt::Column::QuizId.eq(new.quiz_id));
+            if let Some(max) = max_attempts {
+                select.and_having(Expr::col(attempt::Column::Id).count().lt(i64::from(max)));
+            }
+            let insert = Query::insert()
+                .into_table(attempt::Entity)
+                .columns([
+                    attempt::Column::Id,
+                    attempt::Column::UserId,
+                    attempt::Column::QuizId,
+                    attempt::Column::SubmissionId,
+                    attempt::Column::Answers,
+                    attempt::Column::Score,
+                    attempt::Column::CorrectCount,
+                    attempt::Column::Total,
+                    attempt::Column::Passed,
+                    attempt::Column::AttemptNumber,
+                    attempt::Column::CompletedAt,
+                ])
+                .select_from(select)
+                .map_err(|e| corrupt(e.to_string()))?
+                .to_owned();
+            match self.conn.execute(&insert).await.map_err(PersistenceError::from) {
+                Ok(result) if result.rows_affected() == 0 => {
+                    return Ok(AttemptOutcome::LimitReached);
+                }
+                Ok(_) => {
+                    let row = attempt::Entity::find_by_id(id)
+                        .one(&self.conn)
+                        .await?
+                        .ok_or_else(|| corrupt("a stored attempt vanished"))?;
+                    return Ok(AttemptOutcome::Recorded(row.try_into()?));
+                }
+                Err(PersistenceError::Conflict(_) | PersistenceError::Busy) => {
+                    if let Some(submission) = &new.submission_id
+                        && let Some(first) = self
+                            .find_attempt_by_submission(new.user_id, new.quiz_id, submission)
+                            .await?
+                    {
+                        return Ok(AttemptOutcome::AlreadyRecorded(first));
+                    }
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Err(PersistenceError::Busy)
+    }
+}
