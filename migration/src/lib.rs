@@ -11,6 +11,9 @@ mod m20261124_000003_create_questions;
 mod m20261124_000004_create_users;
 mod m20261124_000005_create_tier_changes;
 mod m20261124_000006_create_attempts;
+mod m20261124_000007_create_chapter_completions;
+mod m20261124_000008_create_learner_state;
+mod m20261124_000009_create_streaks;
 
 /// Every migration, oldest first.
 #[derive(Debug)]
@@ -26,6 +29,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_create_users::Migration),
             Box::new(m20261124_000005_create_tier_changes::Migration),
             Box::new(m20261124_000006_create_attempts::Migration),
+            Box::new(m20261124_000007_create_chapter_completions::Migration),
+            Box::new(m20261124_000008_create_learner_state::Migration),
+            Box::new(m20261124_000009_create_streaks::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@
 //! What does not: business rules (crate `domain`), SQL (crate `persistence`), store backends
 //! (crate `storage`), configuration files and process start-up (crate `server`).
 
+pub mod activity;
 pub mod auth;
 mod dto;
 mod error;

@@ -2,6 +2,7 @@ use domain::AccessPolicy;
 use persistence::Database;
 use storage::ContentStore;
 
+use crate::activity::Activity;
 use crate::auth::Auth;
 use crate::quiz_catalog::QuizCatalog;
 
@@ -25,5 +26,6 @@ pub struct AppState {
     pub store: ContentStore,
     pub auth: Auth,
     pub quizzes: QuizCatalog,
+    pub activity: Activity,
     pub settings: ApiSettings,
 }

@@ -10,6 +10,7 @@ mod course_sync;
 mod database;
 pub mod entity;
 mod error;
+mod progress;
 mod quizzes;
 mod users;
 
@@ -17,6 +18,7 @@ pub use chapters::{ChapterRecord, Neighbours};
 pub use course_sync::{StoredBody, SyncReport};
 pub use database::{Database, PoolOptions};
 pub use error::PersistenceError;
+pub use progress::{Completion, LearnerState, StoredStreak};
 pub use quizzes::{
     AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuestion, StoredQuiz,
 };

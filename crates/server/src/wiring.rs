@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use api::activity::{Activity, FLUSH_INTERVAL};
 use api::auth::{AccessCache, Auth, Passwords, Tokens};
 use api::{ApiSettings, AppState, Application, QuizCatalog};
 use domain::{AccessPolicy, Role, Tier, account};
@@ -209,6 +210,18 @@ pub async fn set_tier(
     Ok(())
 }
 
+/// Writes deferred last-activity notes once a minute, for as long as the server runs.
+async fn flush_activity_every_minute(activity: Activity, db: Database) {
+    let mut ticks = tokio::time::interval(FLUSH_INTERVAL);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        if let Err(error) = activity.flush(&db).await {
+            log::warn!("pending activity kept for the next minute: {error}");
+        }
+    }
+}
+
 pub async fn serve(settings: Settings) -> Result<(), StartError> {
     let auth = auth(&settings)?;
     let db = connect_and_migrate(&settings).await?;
@@ -217,11 +230,14 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     let address = format!("{}:{}", settings.server.host, settings.server.port);
     let listener = TcpListener::bind(&address)
         .map_err(|source| StartError::Listen { address: address.clone(), source })?;
+    let activity = Activity::default();
+    let flusher = tokio::spawn(flush_activity_every_minute(activity.clone(), db.clone()));
     let state = AppState {
         db: db.clone(),
         store,
         auth,
         quizzes: QuizCatalog::default(),
+        activity: activity.clone(),
         settings: ApiSettings {
             public_url: settings.server.public_url.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -233,7 +249,11 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         .map_err(|source| StartError::Listen { address: address.clone(), source })?;
     log::info!("listening on http://{address}");
     application.run_until_stopped().await.map_err(StartError::Serve)?;
-    log::info!("stopped; closing the database pool");
+    flusher.abort();
+    match activity.flush(&db).await {
+        Ok(written) => log::info!("stopped; wrote pending activity of {written} learner(s)"),
+        Err(error) => log::error!("stopped; pending activity could not be written: {error}"),
+    }
     db.close().await?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Reading the course: the outline, one chapter verbatim, and its neighbours.
 
-use domain::{AccessPolicy, ChapterRef, Difficulty};
+use domain::{AccessPolicy, ChapterRef, Difficulty, Tier};
 use paperclip::actix::web::{Data, Json, Path};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use persistence::ChapterRecord;
@@ -51,8 +51,9 @@ pub struct ChapterSummary {
 }
 
 impl ChapterSummary {
-    fn new(chapter: &ChapterRecord, caller: &Caller, policy: AccessPolicy) -> Self {
-        let access = policy.decide(caller.tier, chapter.order);
+    /// The summary as seen by a learner of `tier`.
+    pub(crate) fn new(chapter: &ChapterRecord, tier: Tier, policy: AccessPolicy) -> Self {
+        let access = policy.decide(tier, chapter.order);
         Self {
             id: chapter.id,
             slug: chapter.slug.clone(),
@@ -106,7 +107,7 @@ fn parse_ref(text: &str) -> Result<ChapterRef, ApiError> {
     })
 }
 
-async fn find(state: &AppState, text: &str) -> Result<ChapterRecord, ApiError> {
+pub(crate) async fn find(state: &AppState, text: &str) -> Result<ChapterRecord, ApiError> {
     let reference = parse_ref(text)?;
     state
         .db
@@ -127,7 +128,7 @@ pub async fn list_chapters(
     let chapters = state.db.list_chapters().await?;
     let policy = state.settings.access_policy;
     let items: Vec<ChapterSummary> =
-        chapters.iter().map(|chapter| ChapterSummary::new(chapter, &caller, policy)).collect();
+        chapters.iter().map(|chapter| ChapterSummary::new(chapter, caller.tier, policy)).collect();
     Ok(Json(ChapterList { total: items.len(), items }))
 }
 
@@ -150,6 +151,8 @@ pub async fn get_chapter(
             upgrade_url: state.settings.upgrade_url.clone(),
         });
     }
+    // Noted in memory only: the read never waits on this write.
+    state.activity.opened_chapter(caller.id, chapter.id);
     let key = ContentKey::parse(&chapter.content_key)
         .ok_or_else(|| ApiError::internal(format!("chapter {}: bad content key", chapter.id)))?;
     let (body, neighbours, quiz_id) = tokio::join!(
@@ -188,7 +191,9 @@ pub async fn next_chapter(
     let chapter = find(&state, &chapter_ref).await?;
     let next = state.db.chapter_neighbours(chapter.order).await?.next;
     let policy = state.settings.access_policy;
-    Ok(Json(NeighbourChapter { chapter: next.map(|c| ChapterSummary::new(&c, &caller, policy)) }))
+    Ok(Json(NeighbourChapter {
+        chapter: next.map(|c| ChapterSummary::new(&c, caller.tier, policy)),
+    }))
 }
 
 /// Previous chapter
@@ -204,6 +209,6 @@ pub async fn previous_chapter(
     let previous = state.db.chapter_neighbours(chapter.order).await?.previous;
     let policy = state.settings.access_policy;
     Ok(Json(NeighbourChapter {
-        chapter: previous.map(|c| ChapterSummary::new(&c, &caller, policy)),
+        chapter: previous.map(|c| ChapterSummary::new(&c, caller.tier, policy)),
     }))
 }

@@ -2,8 +2,9 @@
 
 mod access;
 mod auth;
-mod chapters;
+pub(crate) mod chapters;
 mod health;
+mod progress;
 mod quizzes;
 
 use paperclip::actix::web;
@@ -21,6 +22,16 @@ pub fn configure(config: &mut web::ServiceConfig) {
             .service(web::resource("/access/check").route(web::post().to(access::check_access)))
             .service(web::resource("/access/upgrade").route(web::post().to(access::upgrade_tier)))
             .service(web::resource("/user/{user}/tier").route(web::get().to(access::get_user_tier)))
+            .service(
+                web::resource("/progress/{user}")
+                    .route(web::get().to(progress::get_progress))
+                    .route(web::put().to(progress::update_progress)),
+            )
+            .service(web::resource("/streaks/{user}").route(web::get().to(progress::get_streak)))
+            .service(
+                web::resource("/streaks/{user}/checkin")
+                    .route(web::post().to(progress::record_checkin)),
+            )
             .service(web::resource("/quizzes").route(web::get().to(quizzes::list_quizzes)))
             .service(web::resource("/quizzes/{quiz_id}").route(web::get().to(quizzes::get_quiz)))
             .service(

@@ -3,6 +3,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use api::activity::Activity;
 use api::auth::{AccessCache, Auth, Passwords, Tokens};
 use api::{ApiSettings, AppState, Application, QuizCatalog};
 use domain::{AccessPolicy, Role, Tier};
@@ -23,6 +24,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Database,
     pub tokens: Arc<Tokens>,
+    pub activity: Activity,
+    pub store: ContentStore,
     _folder: tempfile::TempDir,
 }
 
@@ -146,6 +149,7 @@ pub async fn spawn_app_with_course(course: &Path) -> TestApp {
 
 /// Spawns the app on a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
 pub async fn spawn_app_on_postgres(test: &str) -> Option<TestApp> {
+    // Each caller names itself, so the skip notice says which test did not run.
     let fresh = testkit::fresh_postgres(test).await?;
     let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
     let (db, folder) = course_database(&store, &testkit::sample_course(), Some(&fresh.url)).await;
@@ -202,17 +206,27 @@ fn start(db: Database, store: ContentStore, folder: tempfile::TempDir) -> TestAp
         passwords: Passwords::new(4).unwrap(),
         access: AccessCache::default(),
     };
+    let activity = Activity::default();
     let state = AppState {
         db: db.clone(),
-        store,
+        store: store.clone(),
         auth,
         quizzes: QuizCatalog::default(),
+        activity: activity.clone(),
         settings: settings(),
     };
     let app = Application::build(state, listener, 1).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), db, tokens, _folder: folder }
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        db,
+        tokens,
+        activity,
+        store,
+        _folder: folder,
+    }
 }
 
 /// Asserts the DESIGN §4 error body and returns its code.

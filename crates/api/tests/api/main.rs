@@ -8,5 +8,6 @@ mod chapters;
 mod errors;
 mod health;
 mod helpers;
+mod progress;
 mod quizzes;
 mod tokens;

@@ -2,7 +2,10 @@
 
 pub mod attempt;
 pub mod chapter;
+pub mod chapter_completion;
+pub mod learner_state;
 pub mod question;
 pub mod quiz;
+pub mod streak;
 pub mod tier_change;
 pub mod user;

@@ -1,0 +1,286 @@
+//! Progress (completed chapters, current chapter, last activity) and daily streaks.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use domain::Streak;
+use domain::account::{Tz, parse_timezone};
+use paperclip::actix::web::{Data, Json, Path};
+use paperclip::actix::{Apiv2Schema, api_v2_operation};
+use persistence::UserRecord;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::auth::{Caller, UserRef};
+use crate::routes::chapters::{ChapterSummary, find};
+use crate::{ApiError, AppState};
+
+/// A completed chapter.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct CompletedChapter {
+    pub chapter_id: Uuid,
+    pub slug: String,
+    pub title: String,
+    pub completed_at: DateTime<Utc>,
+}
+
+/// The streak as part of progress.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct StreakSummary {
+    pub current: u32,
+    pub longest: u32,
+    pub checked_in_today: bool,
+}
+
+/// A learner's progress through the course.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct Progress {
+    pub user_id: Uuid,
+    /// Completed chapters that exist now, in course order.
+    pub completed_chapters: Vec<CompletedChapter>,
+    pub completed_count: usize,
+    pub total_chapters: u64,
+    /// 0–100 with one decimal, over the chapters that exist now.
+    pub percentage: f64,
+    /// The chapter opened last (or the next one after completing it).
+    pub current_chapter: Option<ChapterSummary>,
+    /// May lag by up to a minute.
+    pub last_activity: Option<DateTime<Utc>>,
+    pub streak: StreakSummary,
+}
+
+/// Mark a chapter complete (default) or not complete.
+#[derive(Debug, Deserialize, Apiv2Schema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressUpdate {
+    /// The chapter's UUID or slug.
+    pub chapter_id: String,
+    /// Default true; false un-completes the chapter.
+    pub completed: Option<bool>,
+}
+
+/// A learner's daily streak, counted in their own timezone.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct StreakView {
+    pub current_streak: u32,
+    pub longest_streak: u32,
+    /// Local date (YYYY-MM-DD) of the last check-in, in the learner's timezone.
+    pub last_checkin: Option<NaiveDate>,
+    pub timezone: String,
+    pub checked_in_today: bool,
+}
+
+/// The streak after a check-in.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct CheckInResult {
+    pub current_streak: u32,
+    pub longest_streak: u32,
+    pub last_checkin: Option<NaiveDate>,
+    pub timezone: String,
+    pub checked_in_today: bool,
+    /// False when the learner had already checked in today.
+    pub incremented: bool,
+}
+
+/// The user a `{user}` path names, loaded, after the self-or-admin check.
+async fn target(state: &AppState, caller: &Caller, user: &str) -> Result<UserRecord, ApiError> {
+    let id = caller.resolve(UserRef::parse(user)?)?;
+    state.db.find_user(id).await?.ok_or_else(|| ApiError::NotFound(format!("No user {id}.")))
+}
+
+fn timezone(user: &UserRecord) -> Tz {
+    // Stored timezones were validated on the way in; UTC is the documented default.
+    parse_timezone(&user.timezone).unwrap_or(Tz::UTC)
+}
+
+/// Checks `user` in now: a compare-and-swap on the streak's version, retried when another
+/// check-in wins the race, so concurrent check-ins on one day add exactly one.
+pub(crate) async fn check_in(
+    state: &AppState,
+    user: &UserRecord,
+) -> Result<(Streak, bool), ApiError> {
+    let zone = timezone(user);
+    for _ in 0..16 {
+        let stored = state.db.streak(user.id).await?;
+        let now = Utc::now();
+        let outcome = stored.map(|s| s.streak).unwrap_or_default().check_in(now, zone);
+        if !outcome.incremented {
+            return Ok((outcome.streak, false));
+        }
+        let day = domain::streak::local_day(now, zone);
+        if state.db.replace_streak(user.id, stored, outcome.streak, day).await? {
+            state.activity.touch(user.id);
+            return Ok((outcome.streak, true));
+        }
+    }
+    Err(ApiError::Unavailable("Too many simultaneous check-ins; try again.".into()))
+}
+
+/// Checks the caller in as a side effect of learning (completing a chapter, submitting a
+/// quiz). Never fails the request it rides on; a failure is logged.
+pub(crate) async fn check_in_quietly(state: &AppState, user_id: Uuid) {
+    let result = async {
+        let user =
+            state.db.find_user(user_id).await?.ok_or_else(|| ApiError::NotFound("user".into()))?;
+        check_in(state, &user).await
+    }
+    .await;
+    if let Err(error) = result {
+        log::warn!("automatic check-in of {user_id} failed: {error}");
+    }
+}
+
+fn streak_view(streak: &Streak, user: &UserRecord) -> StreakView {
+    let zone = timezone(user);
+    let now = Utc::now();
+    StreakView {
+        current_streak: streak.current_at(now, zone),
+        longest_streak: streak.longest,
+        last_checkin: streak.last_checkin_day(zone),
+        timezone: zone.name().to_owned(),
+        checked_in_today: streak.checked_in_today(now, zone),
+    }
+}
+
+async fn progress_of(state: &AppState, user: &UserRecord) -> Result<Progress, ApiError> {
+    let (completions, total, stored_state, streak) = tokio::join!(
+        state.db.completions(user.id),
+        state.db.count_chapters(),
+        state.db.learner_state(user.id),
+        state.db.streak(user.id),
+    );
+    let (completions, total, stored_state) = (completions?, total?, stored_state?);
+    let streak = streak?.map(|s| s.streak).unwrap_or_default();
+    let pending = state.activity.pending(user.id);
+    let current_id = pending.and_then(|p| p.current_chapter).or(stored_state.current_chapter_id);
+    let current_chapter = match current_id {
+        Some(id) => state.db.find_chapter(&domain::ChapterRef::Id(id)).await?,
+        None => None,
+    };
+    let last_activity = match (stored_state.last_activity_at, pending.map(|p| p.last_activity_at)) {
+        (Some(stored), Some(pending)) => Some(stored.max(pending)),
+        (stored, pending) => stored.or(pending),
+    };
+    let view = streak_view(&streak, user);
+    let completed_count = completions.len();
+    Ok(Progress {
+        user_id: user.id,
+        percentage: domain::progress::percentage(
+            completed_count,
+            usize::try_from(total).unwrap_or(usize::MAX),
+        ),
+        completed_chapters: completions
+            .into_iter()
+            .map(|c| CompletedChapter {
+                chapter_id: c.chapter.id,
+                slug: c.chapter.slug,
+                title: c.chapter.title,
+                completed_at: c.completed_at,
+            })
+            .collect(),
+        completed_count,
+        total_chapters: total,
+        current_chapter: current_chapter
+            .map(|chapter| ChapterSummary::new(&chapter, user.tier, state.settings.access_policy)),
+        last_activity,
+        streak: StreakSummary {
+            current: view.current_streak,
+            longest: view.longest_streak,
+            checked_in_today: view.checked_in_today,
+        },
+    })
+}
+
+/// Read progress
+///
+/// Completed chapters, percentage over the chapters that exist now, current chapter, last
+/// activity and streak. `{user}` is `me` or a UUID (admins: anyone).
+#[api_v2_operation(operation_id = "getProgress", tags(Progress))]
+pub async fn get_progress(
+    state: Data<AppState>,
+    caller: Caller,
+    user: Path<String>,
+) -> Result<Json<Progress>, ApiError> {
+    let user = target(&state, &caller, &user).await?;
+    Ok(Json(progress_of(&state, &user).await?))
+}
+
+/// Mark a chapter complete
+///
+/// Idempotent. `completed: false` un-completes. Completing the current chapter moves the
+/// pointer to the next one, and counts as the day's check-in. Returns the progress.
+#[api_v2_operation(operation_id = "updateProgress", tags(Progress))]
+pub async fn update_progress(
+    state: Data<AppState>,
+    caller: Caller,
+    user: Path<String>,
+    body: Json<ProgressUpdate>,
+) -> Result<Json<Progress>, ApiError> {
+    let user = target(&state, &caller, &user).await?;
+    let update = body.into_inner();
+    let chapter = find(&state, &update.chapter_id).await?;
+    let access = state.settings.access_policy.decide(user.tier, chapter.order);
+    if !access.granted {
+        return Err(ApiError::UpgradeRequired {
+            required_tier: access.required_tier,
+            upgrade_url: state.settings.upgrade_url.clone(),
+        });
+    }
+    let completed = update.completed.unwrap_or(true);
+    state.db.set_completed(user.id, chapter.id, completed, Utc::now()).await?;
+    if completed {
+        let pending = state.activity.pending(user.id).and_then(|p| p.current_chapter);
+        let current = match pending {
+            Some(id) => Some(id),
+            None => state.db.learner_state(user.id).await?.current_chapter_id,
+        };
+        if current == Some(chapter.id) {
+            let next = state.db.chapter_neighbours(chapter.order).await?.next.map(|c| c.id);
+            state
+                .db
+                .save_learner_state(user.id, Some(next.or(Some(chapter.id))), Some(Utc::now()))
+                .await?;
+            state.activity.forget_current_chapter(user.id);
+        }
+        check_in_quietly(&state, user.id).await;
+    }
+    state.activity.touch(user.id);
+    Ok(Json(progress_of(&state, &user).await?))
+}
+
+/// Read a streak
+///
+/// Current and longest daily streak in the learner's timezone; the current streak reads 0
+/// once a day has been missed.
+#[api_v2_operation(operation_id = "getStreak", tags(Progress))]
+pub async fn get_streak(
+    state: Data<AppState>,
+    caller: Caller,
+    user: Path<String>,
+) -> Result<Json<StreakView>, ApiError> {
+    let user = target(&state, &caller, &user).await?;
+    let streak = state.db.streak(user.id).await?.map(|s| s.streak).unwrap_or_default();
+    Ok(Json(streak_view(&streak, &user)))
+}
+
+/// Daily check-in
+///
+/// Checks the learner in for their local day: the first check-in of a day extends or
+/// restarts the streak, later ones change nothing (`incremented: false`).
+#[api_v2_operation(operation_id = "recordCheckin", tags(Progress))]
+pub async fn record_checkin(
+    state: Data<AppState>,
+    caller: Caller,
+    user: Path<String>,
+) -> Result<Json<CheckInResult>, ApiError> {
+    let user = target(&state, &caller, &user).await?;
+    let (streak, incremented) = check_in(&state, &user).await?;
+    state.activity.touch(user.id);
+    let view = streak_view(&streak, &user);
+    Ok(Json(CheckInResult {
+        current_streak: view.current_streak,
+        longest_streak: view.longest_streak,
+        last_checkin: view.last_checkin,
+        timezone: view.timezone,
+        checked_in_today: view.checked_in_today,
+        incremented,
+    }))
+}

@@ -1,0 +1,277 @@
+//! Daily streaks, counted in the learner's own days.
+//!
+//! A day is a calendar date in the learner's IANA timezone. The last check-in is kept as an
+//! instant and re-read in the learner's *current* timezone, which settles timezone changes:
+//! flying east never skips a day that was checked in (the last check-in moves later in local
+//! time, so the next local day is still "the day after"), and flying west never yields an
+//! extra day (the last check-in moves earlier, so a check-in on what is now the same local
+//! day changes nothing, and one on a day before it counts as that same day).
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+/// A learner's streak as stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Streak {
+    pub current: u32,
+    pub longest: u32,
+    /// When the last check-in happened; `None` before the first one.
+    pub last_checkin_at: Option<DateTime<Utc>>,
+}
+
+/// The outcome of a check-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckIn {
+    pub streak: Streak,
+    /// Whether this check-in changed the streak (false for a second one on the same day).
+    pub incremented: bool,
+}
+
+/// The learner's local calendar date at `instant`.
+pub fn local_day(instant: DateTime<Utc>, timezone: Tz) -> NaiveDate {
+    instant.with_timezone(&timezone).date_naive()
+}
+
+impl Streak {
+    /// The local date of the last check-in, in `timezone`.
+    pub fn last_checkin_day(&self, timezone: Tz) -> Option<NaiveDate> {
+        self.last_checkin_at.map(|at| local_day(at, timezone))
+    }
+
+    /// Checks the learner in at `now`.
+    pub fn check_in(self, now: DateTime<Utc>, timezone: Tz) -> CheckIn {
+        let today = local_day(now, timezone);
+        let last = self.last_checkin_day(timezone);
+        // Same local day, or a day that is already behind the last check-in (after a move
+        // west): nothing changes.
+        if last.is_some_and(|last| today <= last) {
+            return CheckIn { streak: self, incremented: false };
+        }
+        let continues = last.is_some_and(|last| last.checked_add_days(Days::new(1)) == Some(today));
+        let current = if continues { self.current.saturating_add(1) } else { 1 };
+        CheckIn {
+            streak: Streak {
+                current,
+                longest: self.longest.max(current),
+                last_checkin_at: Some(now),
+            },
+            incremented: true,
+        }
+    }
+
+    /// The streak as it reads at `now`: 0 once a whole local day has passed without a
+    /// check-in, even before the next check-in resets it.
+    pub fn current_at(&self, now: DateTime<Utc>, timezone: Tz) -> u32 {
+        let today = local_day(now, timezone);
+        match self.last_checkin_day(timezone) {
+            Some(last) if last.checked_add_days(Days::new(1)).is_some_and(|next| today <= next) => {
+                self.current
+            }
+            _ => 0,
+        }
+    }
+
+    /// Whether the learner has checked in on the local day of `now`.
+    pub fn checked_in_today(&self, now: DateTime<Utc>, timezone: Tz) -> bool {
+        self.last_checkin_day(timezone).is_some_and(|last| last >= local_day(now, timezone))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    fn tz(name: &str) -> Tz {
+        name.parse().unwrap()
+    }
+
+    fn streak_after(instants: &[&str], zone: &str) -> Streak {
+        instants.iter().fold(Streak::default(), |streak, instant| {
+            streak.check_in(at(instant), tz(zone)).streak
+        })
+    }
+
+    #[test]
+    fn a_first_check_in_starts_a_streak_of_one() {
+        let outcome = Streak::default().check_in(at("2026-03-01T12:00:00Z"), Tz::UTC);
+        assert!(outcome.incremented);
+        assert_eq!((outcome.streak.current, outcome.streak.longest), (1, 1));
+    }
+
+    #[test]
+    fn a_second_check_in_on_the_same_local_day_changes_nothing() {
+        let first = Streak::default().check_in(at("2026-03-01T08:00:00Z"), Tz::UTC).streak;
+        let second = first.check_in(at("2026-03-01T23:59:59Z"), Tz::UTC);
+        assert!(!second.incremented);
+        assert_eq!(second.streak, first);
+    }
+
+    #[test]
+    fn a_check_in_on_the_next_local_day_adds_one() {
+        let streak = streak_after(
+            &["2026-03-01T08:00:00Z", "2026-03-02T20:00:00Z", "2026-03-03T00:00:01Z"],
+            "UTC",
+        );
+        assert_eq!((streak.current, streak.longest), (3, 3));
+    }
+
+    #[test]
+    fn a_check_in_after_a_gap_restarts_at_one_and_longest_keeps_the_record() {
+        let streak = streak_after(
+            &["2026-03-01T08:00:00Z", "2026-03-02T08:00:00Z", "2026-03-04T08:00:00Z"],
+            "UTC",
+        );
+        assert_eq!((streak.current, streak.longest), (1, 2));
+    }
+
+    #[test]
+    fn half_past_eleven_and_half_past_midnight_local_are_two_days_within_one_utc_day() {
+        // New York in winter is UTC-5: 23:30 and 00:30 local are 04:30 and 05:30 UTC, one UTC day.
+        let streak =
+            streak_after(&["2026-01-15T04:30:00Z", "2026-01-15T05:30:00Z"], "America/New_York");
+        assert_eq!(streak.current, 2);
+        // In UTC the same two instants are one day.
+        assert_eq!(
+            streak_after(&["2026-01-15T04:30:00Z", "2026-01-15T05:30:00Z"], "UTC").current,
+            1
+        );
+    }
+
+    #[test]
+    fn spring_forward_in_new_york_keeps_consecutive_days() {
+        // 2026-03-08 02:00 EST jumps to 03:00 EDT.
+        let zone = tz("America/New_York");
+        let before = zone.with_ymd_and_hms(2026, 3, 7, 23, 30, 0).unwrap().with_timezone(&Utc);
+        let after = zone.with_ymd_and_hms(2026, 3, 8, 23, 30, 0).unwrap().with_timezone(&Utc);
+        let streak = Streak::default().check_in(before, zone).streak.check_in(after, zone);
+        assert_eq!(streak.streak.current, 2);
+    }
+
+    #[test]
+    fn fall_back_in_new_york_the_repeated_hour_is_still_one_day() {
+        // 2026-11-01 01:30 happens twice (EDT then EST); both are the same local day.
+        let first = at("2026-11-01T05:30:00Z"); // 01:30 EDT
+        let second = at("2026-11-01T06:30:00Z"); // 01:30 EST
+        let zone = tz("America/New_York");
+        let outcome = Streak::default().check_in(first, zone).streak.check_in(second, zone);
+        assert!(!outcome.incremented);
+        assert_eq!(outcome.streak.current, 1);
+    }
+
+    #[test]
+    fn berlin_daylight_saving_changes_in_both_directions_keep_local_days() {
+        let zone = tz("Europe/Berlin");
+        // Spring: 2026-03-29 02:00 CET -> 03:00 CEST. 23:30 local on the 28th and 29th.
+        let spring =
+            streak_after(&["2026-03-28T22:30:00Z", "2026-03-29T21:30:00Z"], "Europe/Berlin");
+        assert_eq!(spring.current, 2);
+        // Autumn: 2026-10-25 03:00 CEST -> 02:00 CET. 00:30 local on the 25th and 26th.
+        let autumn =
+            streak_after(&["2026-10-24T22:30:00Z", "2026-10-25T23:30:00Z"], "Europe/Berlin");
+        assert_eq!(autumn.current, 2);
+        assert_eq!(
+            local_day(at("2026-10-24T22:30:00Z"), zone),
+            NaiveDate::from_ymd_opt(2026, 10, 25).unwrap()
+        );
+    }
+
+    #[test]
+    fn the_year_boundary_is_an_ordinary_next_day() {
+        let streak = streak_after(&["2026-12-31T12:00:00Z", "2027-01-01T12:00:00Z"], "UTC");
+        assert_eq!(streak.current, 2);
+        // In Tokyo (UTC+9) 2026-12-31T20:00Z is already New Year's Day.
+        let zone = tz("Asia/Tokyo");
+        assert_eq!(
+            local_day(at("2026-12-31T20:00:00Z"), zone),
+            NaiveDate::from_ymd_opt(2027, 1, 1).unwrap()
+        );
+    }
+
+    #[test]
+    fn kolkata_half_hour_offset_splits_days_at_local_midnight() {
+        // UTC+5:30: 18:29Z is 23:59 local, 18:31Z is 00:01 the next local day.
+        let streak =
+            streak_after(&["2026-05-10T18:29:00Z", "2026-05-10T18:31:00Z"], "Asia/Kolkata");
+        assert_eq!(streak.current, 2);
+    }
+
+    #[test]
+    fn adelaide_half_hour_offset_with_daylight_saving_splits_days_at_local_midnight() {
+        // Adelaide in January is UTC+10:30: 13:29Z is 23:59 local, 13:31Z the next day.
+        let streak =
+            streak_after(&["2026-01-20T13:29:00Z", "2026-01-20T13:31:00Z"], "Australia/Adelaide");
+        assert_eq!(streak.current, 2);
+    }
+
+    #[test]
+    fn flying_east_mid_streak_does_not_lose_the_streak() {
+        // Checked in Monday 23:00 in Los Angeles (Tuesday 07:00Z), then flies to Tokyo, where
+        // the next check-in is Wednesday 20:00 local (Wednesday 11:00Z). In Tokyo the last
+        // check-in was Tuesday 16:00, so Wednesday is the next day.
+        let monday_la = Streak::default()
+            .check_in(at("2026-06-02T06:00:00Z"), tz("America/Los_Angeles"))
+            .streak;
+        let wednesday_tokyo = monday_la.check_in(at("2026-06-03T11:00:00Z"), tz("Asia/Tokyo"));
+        assert!(wednesday_tokyo.incremented);
+        assert_eq!(wednesday_tokyo.streak.current, 2);
+    }
+
+    #[test]
+    fn flying_west_mid_streak_does_not_gain_an_extra_day() {
+        // Checked in Tuesday 08:00 in Tokyo (Monday 23:00Z), flies to Los Angeles and checks in
+        // Monday 20:00 local (Tuesday 03:00Z): in Los Angeles both are Monday, nothing changes.
+        let tokyo = tz("Asia/Tokyo");
+        let la = tz("America/Los_Angeles");
+        let tuesday_tokyo = Streak::default().check_in(at("2026-06-01T23:00:00Z"), tokyo).streak;
+        let monday_la = tuesday_tokyo.check_in(at("2026-06-02T03:00:00Z"), la);
+        assert!(!monday_la.incremented);
+        assert_eq!(monday_la.streak.current, 1);
+        // The next Los Angeles day counts once.
+        let tuesday_la = monday_la.streak.check_in(at("2026-06-02T16:00:00Z"), la);
+        assert_eq!((tuesday_la.streak.current, tuesday_la.incremented), (2, true));
+    }
+
+    #[test]
+    fn the_streak_reads_zero_once_a_day_is_missed_before_the_next_check_in() {
+        let streak = streak_after(&["2026-03-01T10:00:00Z", "2026-03-02T10:00:00Z"], "UTC");
+        assert_eq!(streak.current_at(at("2026-03-02T23:00:00Z"), Tz::UTC), 2);
+        assert_eq!(
+            streak.current_at(at("2026-03-03T23:59:00Z"), Tz::UTC),
+            2,
+            "today is still open"
+        );
+        assert_eq!(streak.current_at(at("2026-03-04T00:00:00Z"), Tz::UTC), 0, "a day was missed");
+        assert_eq!(streak.longest, 2);
+        assert!(streak.checked_in_today(at("2026-03-02T23:00:00Z"), Tz::UTC));
+        assert!(!streak.checked_in_today(at("2026-03-03T01:00:00Z"), Tz::UTC));
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn longest_is_never_below_current(
+                steps in proptest::collection::vec(0i64..200_000, 1..40),
+                zone in prop_oneof![Just("UTC"), Just("Asia/Kolkata"), Just("America/New_York"), Just("Australia/Adelaide")],
+            ) {
+                let mut now = at("2026-01-01T00:00:00Z");
+                let mut streak = Streak::default();
+                for step in steps {
+                    now += chrono::Duration::seconds(step);
+                    streak = streak.check_in(now, tz(zone)).streak;
+                    prop_assert!(streak.longest >= streak.current);
+                    prop_assert!(streak.current >= 1);
+                }
+            }
+        }
+    }
+}
