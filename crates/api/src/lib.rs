@@ -15,6 +15,7 @@ mod openapi;
 mod quiz_catalog;
 mod responders;
 mod routes;
+pub mod search_index;
 mod startup;
 mod state;
 

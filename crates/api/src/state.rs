@@ -1,5 +1,6 @@
 use domain::AccessPolicy;
 use persistence::Database;
+use search::CourseSearch;
 use storage::ContentStore;
 
 use crate::activity::Activity;
@@ -27,5 +28,6 @@ pub struct AppState {
     pub auth: Auth,
     pub quizzes: QuizCatalog,
     pub activity: Activity,
+    pub search: CourseSearch,
     pub settings: ApiSettings,
 }

@@ -35,6 +35,8 @@ pub enum StartError {
     InvalidPackage,
     #[error("{0}")]
     InvalidInput(String),
+    #[error("cannot build the search index: {0}")]
+    Search(String),
     #[error("password hashing failed: {0}")]
     Hashing(String),
 }
@@ -210,6 +212,23 @@ pub async fn set_tier(
     Ok(())
 }
 
+/// Rebuilds the search index when the chapters change: an import by the CLI or another
+/// replica shows in search within this time.
+const SEARCH_REFRESH: Duration = Duration::from_secs(10);
+
+async fn refresh_search_index(db: Database, store: ContentStore, search: search::CourseSearch) {
+    let mut ticks = tokio::time::interval(SEARCH_REFRESH);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match api::search_index::refresh(&db, &store, &search).await {
+            Ok(true) => log::info!("search index rebuilt: the chapters changed"),
+            Ok(false) => {}
+            Err(error) => log::warn!("search index not refreshed: {error}"),
+        }
+    }
+}
+
 /// Writes deferred last-activity notes once a minute, for as long as the server runs.
 async fn flush_activity_every_minute(activity: Activity, db: Database) {
     let mut ticks = tokio::time::interval(FLUSH_INTERVAL);
@@ -230,6 +249,17 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     let address = format!("{}:{}", settings.server.host, settings.server.port);
     let listener = TcpListener::bind(&address)
         .map_err(|source| StartError::Listen { address: address.clone(), source })?;
+    let search = api::search_index::empty().map_err(|e| StartError::Search(e.to_string()))?;
+    let started = std::time::Instant::now();
+    api::search_index::refresh(&db, &store, &search)
+        .await
+        .map_err(|e| StartError::Search(e.to_string()))?;
+    log::info!(
+        "search index: {} sections in {} ms",
+        search.current().section_count(),
+        started.elapsed().as_millis()
+    );
+    let refresher = tokio::spawn(refresh_search_index(db.clone(), store.clone(), search.clone()));
     let activity = Activity::default();
     let flusher = tokio::spawn(flush_activity_every_minute(activity.clone(), db.clone()));
     let state = AppState {
@@ -238,6 +268,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         auth,
         quizzes: QuizCatalog::default(),
         activity: activity.clone(),
+        search,
         settings: ApiSettings {
             public_url: settings.server.public_url.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -250,6 +281,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     log::info!("listening on http://{address}");
     application.run_until_stopped().await.map_err(StartError::Serve)?;
     flusher.abort();
+    refresher.abort();
     match activity.flush(&db).await {
         Ok(written) => log::info!("stopped; wrote pending activity of {written} learner(s)"),
         Err(error) => log::error!("stopped; pending activity could not be written: {error}"),

@@ -6,6 +6,7 @@ pub(crate) mod chapters;
 mod health;
 mod progress;
 mod quizzes;
+mod search;
 
 use paperclip::actix::web;
 
@@ -32,6 +33,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
                 web::resource("/streaks/{user}/checkin")
                     .route(web::post().to(progress::record_checkin)),
             )
+            .service(web::resource("/search").route(web::get().to(search::search_course)))
             .service(web::resource("/quizzes").route(web::get().to(quizzes::list_quizzes)))
             .service(web::resource("/quizzes/{quiz_id}").route(web::get().to(quizzes::get_quiz)))
             .service(

@@ -200,6 +200,12 @@ async fn every_learner_route_needs_a_token_and_the_open_ones_do_not() {
         ("POST", "/api/v1/access/check"),
         ("POST", "/api/v1/access/upgrade"),
         ("GET", "/api/v1/user/me/tier"),
+        ("GET", "/api/v1/search?q=agents"),
+        ("GET", "/api/v1/quizzes"),
+        ("GET", "/api/v1/progress/me"),
+        ("PUT", "/api/v1/progress/me"),
+        ("GET", "/api/v1/streaks/me"),
+        ("POST", "/api/v1/streaks/me/checkin"),
     ] {
         let request = app.client.request(method.parse().unwrap(), app.url(path)).json(&json!({}));
         let (status, body) = app.send(request).await;

@@ -26,6 +26,7 @@ pub struct TestApp {
     pub tokens: Arc<Tokens>,
     pub activity: Activity,
     pub store: ContentStore,
+    pub search: search::CourseSearch,
     _folder: tempfile::TempDir,
 }
 
@@ -144,7 +145,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with_course(course: &Path) -> TestApp {
     let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
     let (db, folder) = course_database(&store, course, None).await;
-    start(db, store, folder)
+    start(db, store, folder).await
 }
 
 /// Spawns the app on a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
@@ -153,7 +154,7 @@ pub async fn spawn_app_on_postgres(test: &str) -> Option<TestApp> {
     let fresh = testkit::fresh_postgres(test).await?;
     let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
     let (db, folder) = course_database(&store, &testkit::sample_course(), Some(&fresh.url)).await;
-    Some(start(db, store, folder))
+    Some(start(db, store, folder).await)
 }
 
 /// A fresh database (SQLite unless `url` is given) with `course` imported, its bodies put in
@@ -186,7 +187,7 @@ pub async fn spawn_app_with_unreachable_store() -> TestApp {
         request_timeout: Duration::from_secs(1),
     })
     .unwrap();
-    start(db, ContentStore::new(Arc::new(dead), 1024), folder)
+    start(db, ContentStore::new(Arc::new(dead), 1024), folder).await
 }
 
 /// Spawns the app on a database nobody listens for, as during an outage.
@@ -195,10 +196,10 @@ pub async fn spawn_app_without_database() -> TestApp {
         PoolOptions { acquire_timeout: Duration::from_millis(300), ..PoolOptions::default() };
     let db = Database::connect("postgres://nobody@127.0.0.1:9/none", &pool).await.unwrap();
     let store = ContentStore::new(Arc::new(MemoryBackend::default()), 1024);
-    start(db, store, tempfile::tempdir().unwrap())
+    start(db, store, tempfile::tempdir().unwrap()).await
 }
 
-fn start(db: Database, store: ContentStore, folder: tempfile::TempDir) -> TestApp {
+async fn start(db: Database, store: ContentStore, folder: tempfile::TempDir) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let tokens = Arc::new(Tokens::new(JWT_SECRET, ISSUER, Duration::from_secs(3600)));
     let auth = Auth {
@@ -207,12 +208,16 @@ fn start(db: Database, store: ContentStore, folder: tempfile::TempDir) -> TestAp
         access: AccessCache::default(),
     };
     let activity = Activity::default();
+    let search = api::search_index::empty().unwrap();
+    // An app without a database starts with an empty index, like a server during an outage.
+    let _ = api::search_index::refresh(&db, &store, &search).await;
     let state = AppState {
         db: db.clone(),
         store: store.clone(),
         auth,
         quizzes: QuizCatalog::default(),
         activity: activity.clone(),
+        search: search.clone(),
         settings: settings(),
     };
     let app = Application::build(state, listener, 1).unwrap();
@@ -225,6 +230,7 @@ fn start(db: Database, store: ContentStore, folder: tempfile::TempDir) -> TestAp
         tokens,
         activity,
         store,
+        search,
         _folder: folder,
     }
 }

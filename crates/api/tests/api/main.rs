@@ -10,4 +10,5 @@ mod health;
 mod helpers;
 mod progress;
 mod quizzes;
+mod search;
 mod tokens;

@@ -1,0 +1,60 @@
+//! Keeping the in-memory search index in step with the course: built at start-up, rebuilt
+//! when the chapters change (an import here, or one made by another process or replica),
+//! and swapped in whole so that searches never wait on a rebuild.
+
+use persistence::{ChapterRecord, Database};
+use search::{CourseSearch, IndexedChapter, SearchIndex};
+use sha2::{Digest, Sha256};
+use storage::{ContentKey, ContentStore};
+
+use crate::ApiError;
+
+/// Names the content an index is built from: ids, orders, titles and body hashes.
+fn fingerprint(chapters: &[ChapterRecord]) -> String {
+    let mut hasher = Sha256::new();
+    for chapter in chapters {
+        hasher.update(chapter.id.as_bytes());
+        hasher.update(chapter.order.to_be_bytes());
+        hasher.update(chapter.title.as_bytes());
+        hasher.update(chapter.content_sha256.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// An index of nothing, to start from.
+pub fn empty() -> Result<CourseSearch, ApiError> {
+    Ok(CourseSearch::new(SearchIndex::build(&[], String::new()).map_err(ApiError::internal)?))
+}
+
+/// Rebuilds the index if the chapters changed since it was built; returns whether it did.
+pub async fn refresh(
+    db: &Database,
+    store: &ContentStore,
+    search: &CourseSearch,
+) -> Result<bool, ApiError> {
+    let chapters = db.list_chapters().await?;
+    let fingerprint = fingerprint(&chapters);
+    if search.current().fingerprint() == fingerprint {
+        return Ok(false);
+    }
+    let mut indexed = Vec::with_capacity(chapters.len());
+    for chapter in chapters {
+        let key = ContentKey::parse(&chapter.content_key).ok_or_else(|| {
+            ApiError::internal(format!("chapter {}: bad content key", chapter.id))
+        })?;
+        let body = store.get(&key).await?;
+        indexed.push(IndexedChapter {
+            id: chapter.id,
+            slug: chapter.slug,
+            title: chapter.title,
+            order: chapter.order,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        });
+    }
+    let index = tokio::task::spawn_blocking(move || SearchIndex::build(&indexed, fingerprint))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
+    search.replace(index);
+    Ok(true)
+}

@@ -1,0 +1,202 @@
+//! The tantivy index over sections, and querying it.
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
+use uuid::Uuid;
+
+use crate::sections::{Section, split_sections};
+use crate::snippet::render;
+use crate::{IndexedChapter, SearchError};
+
+const STEMMED: &str = "en_stem";
+const PLAIN: &str = "default";
+/// Boosts: a match in a heading says more than one in a chapter title, which says more than
+/// one in running text; a typo-tolerant match ranks below every exact one.
+const HEADING_BOOST: f32 = 3.0;
+const TITLE_BOOST: f32 = 2.0;
+const FUZZY_BOOST: f32 = 0.3;
+/// Words at least this long also match with one typo.
+const FUZZY_MIN_CHARS: usize = 5;
+/// The fragment tantivy picks; rendering adds markers and ellipses within 300 characters.
+const FRAGMENT_CHARS: usize = 220;
+
+/// One indexed section with the chapter it belongs to.
+#[derive(Debug, Clone)]
+struct Entry {
+    chapter_id: Uuid,
+    chapter_slug: String,
+    chapter_title: String,
+    chapter_order: u32,
+    section: Section,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Fields {
+    entry: Field,
+    title: Field,
+    heading: Field,
+    body: Field,
+    body_plain: Field,
+}
+
+/// An immutable, searchable index of a course's sections.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    entries: Vec<Entry>,
+    fingerprint: String,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("sections", &self.entries.len())
+            .field("fingerprint", &self.fingerprint)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One ranked section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    pub chapter_id: Uuid,
+    pub chapter_slug: String,
+    pub chapter_title: String,
+    pub chapter_order: u32,
+    pub section: String,
+    pub section_anchor: String,
+    /// The original text around the best matches, matches in `**`.
+    pub snippet: String,
+    pub score: f32,
+}
+
+/// A page of results and how many sections matched in all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchPage {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+}
+
+fn text(tokenizer: &str) -> TextOptions {
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokenizer)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    )
+}
+
+impl SearchIndex {
+    /// Indexes every section of `chapters`. `fingerprint` names the content it was built
+    /// from, so a caller can tell when a rebuild is due.
+    pub fn build(chapters: &[IndexedChapter], fingerprint: String) -> Result<Self, SearchError> {
+        let mut schema = Schema::builder();
+        let fields = Fields {
+            entry: schema.add_u64_field("entry", STORED),
+            title: schema.add_text_field("title", text(STEMMED)),
+            heading: schema.add_text_field("heading", text(STEMMED)),
+            body: schema.add_text_field("body", text(STEMMED)),
+            body_plain: schema.add_text_field("body_plain", text(PLAIN)),
+        };
+        let index = Index::create_in_ram(schema.build());
+        let entries: Vec<Entry> = chapters
+            .iter()
+            .flat_map(|chapter| {
+                split_sections(&chapter.title, &chapter.body).into_iter().map(|section| Entry {
+                    chapter_id: chapter.id,
+                    chapter_slug: chapter.slug.clone(),
+                    chapter_title: chapter.title.clone(),
+                    chapter_order: chapter.order,
+                    section,
+                })
+            })
+            .collect();
+        let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 32 * 1024 * 1024)?;
+        for (number, entry) in entries.iter().enumerate() {
+            writer.add_document(doc!(
+                fields.entry => number as u64,
+                fields.title => entry.chapter_title.as_str(),
+                fields.heading => entry.section.heading.as_str(),
+                fields.body => entry.section.text.as_str(),
+                fields.body_plain => entry.section.text.as_str(),
+            ))?;
+        }
+        writer.commit()?;
+        let reader = index.reader()?;
+        Ok(Self { index, reader, fields, entries, fingerprint })
+    }
+
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    pub fn section_count(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn query(&self, text: &str) -> (Box<dyn Query>, Box<dyn Query>) {
+        let Fields { title, heading, body, body_plain, .. } = self.fields;
+        let mut parser = QueryParser::for_index(&self.index, vec![title, heading, body]);
+        parser.set_field_boost(heading, HEADING_BOOST);
+        parser.set_field_boost(title, TITLE_BOOST);
+        // Lenient: a stray `:` or unbalanced quote in a learner's question is not an error.
+        let (exact, _) = parser.parse_query_lenient(text);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, exact.box_clone())];
+        let outside_quotes = text.split('"').step_by(2).collect::<Vec<_>>().join(" ");
+        for word in outside_quotes.split(|c: char| !c.is_alphanumeric()) {
+            if word.chars().count() >= FUZZY_MIN_CHARS && word.chars().all(char::is_alphabetic) {
+                let term = Term::from_field_text(body_plain, &word.to_lowercase());
+                let fuzzy = FuzzyTermQuery::new(term, 1, true);
+                clauses
+                    .push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), FUZZY_BOOST))));
+            }
+        }
+        (Box::new(BooleanQuery::new(clauses)), exact)
+    }
+
+    /// Ranked sections for `text`, `limit` from `offset`.
+    pub fn search(
+        &self,
+        text: &str,
+        limit: usize,
+        offset: usize,
+    ) -> Result<SearchPage, SearchError> {
+        let searcher = self.reader.searcher();
+        let (query, exact) = self.query(text);
+        let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
+        let (total, ranked) = searcher.search(&query, &(Count, top))?;
+        let mut snippets = SnippetGenerator::create(&searcher, &*exact, self.fields.body)?;
+        snippets.set_max_num_chars(FRAGMENT_CHARS);
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (score, address) in ranked {
+            let document: TantivyDocument = searcher.doc(address)?;
+            let number = document.get_first(self.fields.entry).and_then(|v| v.as_u64());
+            let Some(entry) =
+                number.and_then(|n| usize::try_from(n).ok()).and_then(|n| self.entries.get(n))
+            else {
+                continue;
+            };
+            let snippet = snippets.snippet(&entry.section.text);
+            hits.push(Hit {
+                chapter_id: entry.chapter_id,
+                chapter_slug: entry.chapter_slug.clone(),
+                chapter_title: entry.chapter_title.clone(),
+                chapter_order: entry.chapter_order,
+                section: entry.section.heading.clone(),
+                section_anchor: entry.section.anchor.clone(),
+                snippet: render(
+                    &entry.section.text,
+                    snippet.fragment_range(),
+                    snippet.highlighted(),
+                ),
+                score,
+            });
+        }
+        Ok(SearchPage { total, hits })
+    }
+}

@@ -1,0 +1,182 @@
+//! Relevance measured on the labelled query set over the sample course, plus behaviour
+//! checks (stemming, phrases, typos, identifiers, snippets, multi-byte text).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::print_stdout
+)]
+
+use search::{IndexedChapter, SearchIndex};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct RelevanceSet {
+    query: Vec<Labelled>,
+}
+
+#[derive(Deserialize)]
+struct Labelled {
+    q: String,
+    expect: Vec<Expected>,
+}
+
+#[derive(Deserialize)]
+struct Expected {
+    chapter: String,
+    section: String,
+}
+
+fn sample_index() -> SearchIndex {
+    let chapters: Vec<IndexedChapter> = testkit::sample_chapter_files()
+        .iter()
+        .map(|file| {
+            let text = std::fs::read_to_string(file).unwrap();
+            let chapter = domain::ChapterSource::parse(&file.display().to_string(), &text).unwrap();
+            IndexedChapter {
+                id: uuid::Uuid::new_v4(),
+                slug: chapter.slug,
+                title: chapter.title,
+                order: chapter.order,
+                body: chapter.body,
+            }
+        })
+        .collect();
+    SearchIndex::build(&chapters, "sample".into()).unwrap()
+}
+
+#[test]
+fn the_labelled_queries_find_their_sections_with_good_mrr_and_recall_at_5() {
+    let set: RelevanceSet = toml::from_str(
+        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/relevance.toml"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(set.query.len() >= 40);
+    let index = sample_index();
+    let mut reciprocal_ranks = 0.0;
+    let mut found = 0;
+    let mut misses = Vec::new();
+    for labelled in &set.query {
+        let page = index.search(&labelled.q, 5, 0).unwrap();
+        let rank = page.hits.iter().position(|hit| {
+            labelled
+                .expect
+                .iter()
+                .any(|e| e.chapter == hit.chapter_slug && e.section == hit.section)
+        });
+        match rank {
+            Some(rank) => {
+                found += 1;
+                reciprocal_ranks += 1.0 / (rank as f64 + 1.0);
+            }
+            None => misses.push(labelled.q.as_str()),
+        }
+    }
+    let queries = set.query.len() as f64;
+    let mrr = reciprocal_ranks / queries;
+    let recall = f64::from(found) / queries;
+    println!(
+        "relevance over {} queries: MRR@5 = {mrr:.3}, recall@5 = {recall:.3}",
+        set.query.len()
+    );
+    println!("missed: {misses:?}");
+    assert!(mrr >= 0.75, "MRR@5 {mrr:.3} is below 0.75; missed {misses:?}");
+    assert!(recall >= 0.9, "recall@5 {recall:.3} is below 0.9; missed {misses:?}");
+}
+
+fn top(index: &SearchIndex, query: &str) -> search::Hit {
+    index
+        .search(query, 5, 0)
+        .unwrap()
+        .hits
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no hit for {query}"))
+}
+
+#[test]
+fn code_identifiers_are_found() {
+    let index = sample_index();
+    let hit = top(&index, "tool_choice");
+    assert_eq!(hit.chapter_slug, "tool-use-and-function-calling");
+    assert!(
+        hit.snippet.contains("**tool_choice**") || hit.snippet.contains("**tool**"),
+        "{}",
+        hit.snippet
+    );
+}
+
+#[test]
+fn stemming_matches_other_forms_of_a_word() {
+    let index = sample_index();
+    let plural = index.search("embeddings", 10, 0).unwrap();
+    let singular = index.search("embedding", 10, 0).unwrap();
+    assert_eq!(plural.total, singular.total);
+}
+
+#[test]
+fn a_quoted_phrase_matches_only_those_words_in_that_order() {
+    let index = sample_index();
+    let phrase = index.search("\"reciprocal rank fusion\"", 50, 0).unwrap();
+    assert!(phrase.total >= 1);
+    assert!(
+        phrase.hits.iter().all(|hit| hit.snippet.to_lowercase().contains("reciprocal")),
+        "{phrase:?}"
+    );
+    let words = index.search("fusion reciprocal rank", 50, 0).unwrap();
+    assert!(words.total >= phrase.total);
+}
+
+#[test]
+fn a_typo_in_a_long_word_still_finds_it_but_ranks_below_exact_matches() {
+    let index = sample_index();
+    let typo = top(&index, "embeddngs");
+    assert!(
+        typo.chapter_slug == "retrieval-augmented-generation"
+            || typo.chapter_slug == "memory-and-state"
+    );
+    let exact = top(&index, "embeddings");
+    assert!(exact.score > typo.score, "exact {} vs typo {}", exact.score, typo.score);
+    assert_eq!(index.search("zzqqxx", 5, 0).unwrap().total, 0);
+}
+
+#[test]
+fn snippets_keep_the_original_case_mark_matches_and_stay_within_300_chars() {
+    let index = sample_index();
+    for query in
+        ["idempotency", "reciprocal rank fusion", "tool_call_id", "prompt injection", "BM25"]
+    {
+        for hit in index.search(query, 10, 0).unwrap().hits {
+            assert!(hit.snippet.chars().count() <= 300, "{query}: {}", hit.snippet.chars().count());
+            assert!(hit.snippet.contains("**"), "{query}: {}", hit.snippet);
+        }
+    }
+    let bm25 = top(&index, "bm25");
+    assert!(bm25.snippet.contains("**BM25**"), "original case kept: {}", bm25.snippet);
+}
+
+#[test]
+fn multi_byte_chapters_index_and_snippet_without_splitting_characters() {
+    let body = format!(
+        "\n# 多言語\n\n## 道具の使い方 🦀\n\n{}エージェントは道具を使います 🦀🚀 tool use\n",
+        "これは長い日本語の文章です。絵文字も入ります 😀。".repeat(30)
+    );
+    let chapter = IndexedChapter {
+        id: uuid::Uuid::new_v4(),
+        slug: "multi".into(),
+        title: "多言語 🦀".into(),
+        order: 1,
+        body,
+    };
+    let index = SearchIndex::build(&[chapter], "multi".into()).unwrap();
+    for query in ["tool", "use", "🦀", "道具", "絵文字"] {
+        for hit in index.search(query, 5, 0).unwrap().hits {
+            assert!(hit.snippet.chars().count() <= 300);
+            assert!(std::str::from_utf8(hit.snippet.as_bytes()).is_ok());
+        }
+    }
+    let hit = top(&index, "tool use");
+    assert!(hit.snippet.contains("**tool**"), "{}", hit.snippet);
+}
