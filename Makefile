@@ -5,7 +5,7 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/release/companion
 
-.PHONY: run build test lint fmt check-layers migrate import up down services services-stop
+.PHONY: run build test lint fmt check-layers migrate import up down services services-stop bench
 
 ## Start the server on the embedded default (SQLite + ./data/content + the bundled course).
 run: build
@@ -65,3 +65,8 @@ services:
 
 services-stop:
 	kill $$(cat data/s3s-fs.pid) && rm data/s3s-fs.pid
+
+## Load benchmark against a same-run baseline (wrk): SQLite, and PostgreSQL when
+## BENCH_DATABASE_URL is set. Prints a table and keeps bench/results/<time>/.
+bench:
+	bash bench/run.sh

@@ -135,6 +135,11 @@ impl SearchIndex {
         &self.fingerprint
     }
 
+    /// False for the placeholder that stands in until the first build (empty fingerprint).
+    pub fn is_built(&self) -> bool {
+        !self.fingerprint.is_empty()
+    }
+
     pub fn section_count(&self) -> usize {
         self.entries.len()
     }

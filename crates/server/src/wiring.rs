@@ -218,11 +218,15 @@ const SEARCH_REFRESH: Duration = Duration::from_secs(10);
 
 async fn refresh_search_index(db: Database, store: ContentStore, search: search::CourseSearch) {
     let mut ticks = tokio::time::interval(SEARCH_REFRESH);
-    ticks.tick().await;
     loop {
         ticks.tick().await;
+        let started = std::time::Instant::now();
         match api::search_index::refresh(&db, &store, &search).await {
-            Ok(true) => log::info!("search index rebuilt: the chapters changed"),
+            Ok(true) => log::info!(
+                "search index built: {} sections in {} ms",
+                search.current().section_count(),
+                started.elapsed().as_millis()
+            ),
             Ok(false) => {}
             Err(error) => log::warn!("search index not refreshed: {error}"),
         }

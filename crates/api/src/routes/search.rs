@@ -67,7 +67,11 @@ pub async fn search_course(
     }
     let limit = params.limit.unwrap_or(10) as usize;
     let offset = params.offset.unwrap_or(0) as usize;
-    let page = state.search.current().search(query, limit, offset).map_err(ApiError::internal)?;
+    let index = state.search.current();
+    if !index.is_built() {
+        return Err(ApiError::Unavailable("The search index is being built; try again in a few seconds.".into()));
+    }
+    let page = index.search(query, limit, offset).map_err(ApiError::internal)?;
     let policy = state.settings.access_policy;
     let results = page
         .hits
