@@ -11,6 +11,7 @@ pub mod activity;
 pub mod auth;
 mod dto;
 mod error;
+mod expiring;
 mod openapi;
 mod quiz_catalog;
 mod responders;
@@ -20,6 +21,6 @@ mod startup;
 mod state;
 
 pub use error::{ApiError, ErrorBody};
-pub use quiz_catalog::QuizCatalog;
+pub use quiz_catalog::{ChapterCatalog, QuizCatalog};
 pub use startup::Application;
 pub use state::{ApiSettings, AppState};

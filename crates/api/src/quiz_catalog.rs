@@ -1,17 +1,23 @@
-//! The in-memory quiz catalog: quiz definitions only change on import, so they are loaded
-//! in three queries and kept for [`CATALOG_TTL`]; serving and grading then touch no database.
+//! In-memory catalogs of what only changes on import: chapter metadata (with each chapter's
+//! neighbours and quiz) and quiz definitions. Serving a chapter or a quiz, and grading, then
+//! touch no database; a re-import shows within the TTL.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
-use persistence::{Database, StoredQuiz};
+use bytes::Bytes;
+use domain::{ChapterRef, Tier};
+use persistence::{ChapterRecord, Database, StoredQuiz};
 use uuid::Uuid;
 
 use crate::ApiError;
+use crate::expiring::Expiring;
 
-/// How long a loaded catalog is used; a re-import is picked up within this time.
+/// How long a loaded quiz catalog is used.
 pub const CATALOG_TTL: Duration = Duration::from_secs(30);
+/// How long a loaded chapter catalog is used: a re-import shows in reads within this time.
+pub const CHAPTERS_TTL: Duration = Duration::from_secs(5);
 
 /// Every quiz, by id and in course order.
 #[derive(Debug, Default)]
@@ -32,25 +38,105 @@ impl Catalog {
     }
 }
 
-/// The catalog and when it was loaded.
-type Loaded = Option<(Instant, Arc<Catalog>)>;
-
-/// Shared by all workers; reloads lazily after [`CATALOG_TTL`].
-#[derive(Debug, Clone, Default)]
+/// Shared by all workers.
+#[derive(Debug, Clone)]
 pub struct QuizCatalog {
-    loaded: Arc<Mutex<Loaded>>,
+    loaded: Arc<Expiring<Catalog>>,
+}
+
+impl Default for QuizCatalog {
+    fn default() -> Self {
+        Self { loaded: Arc::new(Expiring::new(CATALOG_TTL)) }
+    }
 }
 
 impl QuizCatalog {
     pub async fn get(&self, db: &Database) -> Result<Arc<Catalog>, ApiError> {
-        if let Some((at, catalog)) = self.loaded.lock().map_err(ApiError::internal)?.as_ref()
-            && at.elapsed() < CATALOG_TTL
-        {
-            return Ok(Arc::clone(catalog));
+        self.loaded.get(|| async { Ok(Catalog::new(db.load_quizzes().await?)) }).await
+    }
+}
+
+/// Every chapter in course order, findable by id or slug, with its quiz.
+#[derive(Debug, Default)]
+pub struct Chapters {
+    pub ordered: Vec<ChapterRecord>,
+    by_id: HashMap<Uuid, usize>,
+    by_slug: HashMap<String, usize>,
+    quiz_of: HashMap<Uuid, Uuid>,
+    /// The outline's JSON per tier, serialised on first use.
+    outlines: [OnceLock<Bytes>; 3],
+}
+
+impl Chapters {
+    fn new(ordered: Vec<ChapterRecord>, quizzes: Vec<(Uuid, Uuid)>) -> Self {
+        let by_id = ordered.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
+        let by_slug = ordered.iter().enumerate().map(|(i, c)| (c.slug.clone(), i)).collect();
+        let quiz_of = quizzes.into_iter().map(|(quiz, chapter)| (chapter, quiz)).collect();
+        Self { ordered, by_id, by_slug, quiz_of, outlines: Default::default() }
+    }
+
+    fn position(&self, reference: &ChapterRef) -> Option<usize> {
+        match reference {
+            ChapterRef::Id(id) => self.by_id.get(id).copied(),
+            ChapterRef::Slug(slug) => self.by_slug.get(slug).copied(),
         }
-        let catalog = Arc::new(Catalog::new(db.load_quizzes().await?));
-        *self.loaded.lock().map_err(ApiError::internal)? =
-            Some((Instant::now(), Arc::clone(&catalog)));
-        Ok(catalog)
+    }
+
+    pub fn find(&self, reference: &ChapterRef) -> Option<&ChapterRecord> {
+        self.position(reference).and_then(|i| self.ordered.get(i))
+    }
+
+    /// The chapters before and after the one at `reference`.
+    pub fn neighbours(
+        &self,
+        reference: &ChapterRef,
+    ) -> (Option<&ChapterRecord>, Option<&ChapterRecord>) {
+        let Some(i) = self.position(reference) else { return (None, None) };
+        (i.checked_sub(1).and_then(|p| self.ordered.get(p)), self.ordered.get(i + 1))
+    }
+
+    pub fn quiz_of(&self, chapter: Uuid) -> Option<Uuid> {
+        self.quiz_of.get(&chapter).copied()
+    }
+
+    /// The outline JSON as a learner of `tier` sees it, built once per catalog.
+    pub fn outline_json(
+        &self,
+        tier: Tier,
+        build: impl FnOnce() -> Result<Bytes, ApiError>,
+    ) -> Result<Bytes, ApiError> {
+        let slot = match tier {
+            Tier::Free => &self.outlines[0],
+            Tier::Premium => &self.outlines[1],
+            Tier::Pro => &self.outlines[2],
+        };
+        if let Some(json) = slot.get() {
+            return Ok(json.clone());
+        }
+        let json = build()?;
+        Ok(slot.get_or_init(|| json).clone())
+    }
+}
+
+/// Shared by all workers.
+#[derive(Debug, Clone)]
+pub struct ChapterCatalog {
+    loaded: Arc<Expiring<Chapters>>,
+}
+
+impl Default for ChapterCatalog {
+    fn default() -> Self {
+        Self { loaded: Arc::new(Expiring::new(CHAPTERS_TTL)) }
+    }
+}
+
+impl ChapterCatalog {
+    pub async fn get(&self, db: &Database) -> Result<Arc<Chapters>, ApiError> {
+        self.loaded
+            .get(|| async {
+                let (chapters, quizzes) = tokio::join!(db.list_chapters(), db.list_quiz_chapters());
+                Ok(Chapters::new(chapters?, quizzes?))
+            })
+            .await
     }
 }

@@ -42,6 +42,24 @@ impl<T: Serialize> Responder for Tagged<T> {
     }
 }
 
+/// JSON serialised earlier (a cached outline), documented as `T`.
+#[derive(Debug)]
+pub struct JsonBytes<T>(pub bytes::Bytes, pub std::marker::PhantomData<T>);
+
+impl<T> JsonBytes<T> {
+    pub fn new(json: bytes::Bytes) -> Self {
+        Self(json, std::marker::PhantomData)
+    }
+}
+
+impl<T> Responder for JsonBytes<T> {
+    type Body = BoxBody;
+
+    fn respond_to(self, _: &HttpRequest) -> HttpResponse {
+        HttpResponse::Ok().content_type(ContentType::json()).body(self.0)
+    }
+}
+
 /// A JSON response with a status other than 200 (e.g. 503 from `/health`).
 #[derive(Debug)]
 pub struct WithStatus<T>(pub StatusCode, pub T);
@@ -85,3 +103,4 @@ macro_rules! documented_as_json {
 
 documented_as_json!(Tagged);
 documented_as_json!(WithStatus);
+documented_as_json!(JsonBytes);

@@ -5,7 +5,7 @@ use storage::ContentStore;
 
 use crate::activity::Activity;
 use crate::auth::Auth;
-use crate::quiz_catalog::QuizCatalog;
+use crate::quiz_catalog::{ChapterCatalog, QuizCatalog};
 
 /// Settings the HTTP layer needs, filled in by the server from its configuration.
 #[derive(Debug, Clone)]
@@ -26,6 +26,7 @@ pub struct AppState {
     pub db: Database,
     pub store: ContentStore,
     pub auth: Auth,
+    pub chapters: ChapterCatalog,
     pub quizzes: QuizCatalog,
     pub activity: Activity,
     pub search: CourseSearch,

@@ -47,13 +47,6 @@ impl TryFrom<chapter::Model> for ChapterRecord {
     }
 }
 
-/// The chapters just before and after one, in course order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Neighbours {
-    pub previous: Option<ChapterRecord>,
-    pub next: Option<ChapterRecord>,
-}
-
 impl Database {
     /// Every chapter, in course order.
     pub async fn list_chapters(&self) -> Result<Vec<ChapterRecord>, PersistenceError> {
@@ -84,24 +77,6 @@ impl Database {
         query.one(&self.conn).await?.map(ChapterRecord::try_from).transpose()
     }
 
-    /// The chapters around `order`, whether or not a chapter has that order.
-    pub async fn chapter_neighbours(&self, order: u32) -> Result<Neighbours, PersistenceError> {
-        let order = i64::from(order);
-        let previous = chapter::Entity::find()
-            .filter(chapter::Column::Order.lt(order))
-            .order_by_desc(chapter::Column::Order)
-            .one(&self.conn);
-        let next = chapter::Entity::find()
-            .filter(chapter::Column::Order.gt(order))
-            .order_by_asc(chapter::Column::Order)
-            .one(&self.conn);
-        let (previous, next) = (previous.await?, next.await?);
-        Ok(Neighbours {
-            previous: previous.map(ChapterRecord::try_from).transpose()?,
-            next: next.map(ChapterRecord::try_from).transpose()?,
-        })
-    }
-
     pub async fn find_chapter_by_order(
         &self,
         order: u32,
@@ -126,17 +101,14 @@ impl Database {
         Ok(chapter.and_then(|c| u32::try_from(c.order).ok()))
     }
 
-    /// The id of a chapter's quiz, if it has one.
-    pub async fn quiz_id_for_chapter(
-        &self,
-        chapter_id: Uuid,
-    ) -> Result<Option<Uuid>, PersistenceError> {
+    /// Every quiz as (quiz id, chapter id).
+    pub async fn list_quiz_chapters(&self) -> Result<Vec<(Uuid, Uuid)>, PersistenceError> {
         Ok(quiz::Entity::find()
             .select_only()
             .column(quiz::Column::Id)
-            .filter(quiz::Column::ChapterId.eq(chapter_id))
-            .into_tuple::<Uuid>()
-            .one(&self.conn)
+            .column(quiz::Column::ChapterId)
+            .into_tuple::<(Uuid, Uuid)>()
+            .all(&self.conn)
             .await?)
     }
 }

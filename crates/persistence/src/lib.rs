@@ -14,7 +14,7 @@ mod progress;
 mod quizzes;
 mod users;
 
-pub use chapters::{ChapterRecord, Neighbours};
+pub use chapters::ChapterRecord;
 pub use course_sync::{StoredBody, SyncReport};
 pub use database::{Database, PoolOptions};
 pub use error::PersistenceError;

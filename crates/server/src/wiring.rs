@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use api::activity::{Activity, FLUSH_INTERVAL};
 use api::auth::{AccessCache, Auth, Passwords, Tokens};
-use api::{ApiSettings, AppState, Application, QuizCatalog};
+use api::{ApiSettings, AppState, Application, ChapterCatalog, QuizCatalog};
 use domain::{AccessPolicy, Role, Tier, account};
 use importer::{ImportError, Silent};
 use persistence::{Database, NewUser, PersistenceError, PoolOptions};
@@ -270,6 +270,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         db: db.clone(),
         store,
         auth,
+        chapters: ChapterCatalog::default(),
         quizzes: QuizCatalog::default(),
         activity: activity.clone(),
         search,

@@ -1,5 +1,8 @@
 //! Reading the course: the outline, one chapter verbatim, and its neighbours.
 
+use std::sync::Arc;
+
+use bytes::Bytes;
 use domain::{AccessPolicy, ChapterRef, Difficulty, Tier};
 use paperclip::actix::web::{Data, Json, Path};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
@@ -10,7 +13,8 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::dto::TierName;
-use crate::responders::Tagged;
+use crate::quiz_catalog::Chapters;
+use crate::responders::{JsonBytes, Tagged};
 use crate::{ApiError, AppState};
 
 /// Difficulty label a chapter's author gave it.
@@ -107,13 +111,17 @@ fn parse_ref(text: &str) -> Result<ChapterRef, ApiError> {
     })
 }
 
-pub(crate) async fn find(state: &AppState, text: &str) -> Result<ChapterRecord, ApiError> {
+/// The chapter `text` names, from the in-memory catalog.
+pub(crate) async fn find(
+    state: &AppState,
+    text: &str,
+) -> Result<(Arc<Chapters>, ChapterRef), ApiError> {
     let reference = parse_ref(text)?;
-    state
-        .db
-        .find_chapter(&reference)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("No chapter `{text}`.")))
+    let catalog = state.chapters.get(&state.db).await?;
+    if catalog.find(&reference).is_none() {
+        return Err(ApiError::NotFound(format!("No chapter `{text}`.")));
+    }
+    Ok((catalog, reference))
 }
 
 /// List the course outline
@@ -124,12 +132,19 @@ pub(crate) async fn find(state: &AppState, text: &str) -> Result<ChapterRecord, 
 pub async fn list_chapters(
     state: Data<AppState>,
     caller: Caller,
-) -> Result<Json<ChapterList>, ApiError> {
-    let chapters = state.db.list_chapters().await?;
+) -> Result<JsonBytes<ChapterList>, ApiError> {
+    let catalog = state.chapters.get(&state.db).await?;
     let policy = state.settings.access_policy;
-    let items: Vec<ChapterSummary> =
-        chapters.iter().map(|chapter| ChapterSummary::new(chapter, caller.tier, policy)).collect();
-    Ok(Json(ChapterList { total: items.len(), items }))
+    let json = catalog.outline_json(caller.tier, || {
+        let items: Vec<ChapterSummary> = catalog
+            .ordered
+            .iter()
+            .map(|chapter| ChapterSummary::new(chapter, caller.tier, policy))
+            .collect();
+        let list = ChapterList { total: items.len(), items };
+        serde_json::to_vec(&list).map(Bytes::from).map_err(ApiError::internal)
+    })?;
+    Ok(JsonBytes::new(json))
 }
 
 /// Read a chapter
@@ -143,7 +158,10 @@ pub async fn get_chapter(
     caller: Caller,
     chapter_ref: Path<String>,
 ) -> Result<Tagged<ChapterDetail>, ApiError> {
-    let chapter = find(&state, &chapter_ref).await?;
+    let (catalog, reference) = find(&state, &chapter_ref).await?;
+    let Some(chapter) = catalog.find(&reference) else {
+        return Err(ApiError::NotFound(format!("No chapter `{}`.", chapter_ref.as_str())));
+    };
     let access = state.settings.access_policy.decide(caller.tier, chapter.order);
     if !access.granted {
         return Err(ApiError::UpgradeRequired {
@@ -155,27 +173,23 @@ pub async fn get_chapter(
     state.activity.opened_chapter(caller.id, chapter.id);
     let key = ContentKey::parse(&chapter.content_key)
         .ok_or_else(|| ApiError::internal(format!("chapter {}: bad content key", chapter.id)))?;
-    let (body, neighbours, quiz_id) = tokio::join!(
-        state.store.get(&key),
-        state.db.chapter_neighbours(chapter.order),
-        state.db.quiz_id_for_chapter(chapter.id),
-    );
-    let content = String::from_utf8(body?.to_vec())
+    let body = state.store.get(&key).await?;
+    let content = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::internal(format!("chapter {}: body is not UTF-8", chapter.id)))?;
-    let neighbours = neighbours?;
+    let (previous, next) = catalog.neighbours(&reference);
     Ok(Tagged(ChapterDetail {
         id: chapter.id,
-        slug: chapter.slug,
-        title: chapter.title,
+        slug: chapter.slug.clone(),
+        title: chapter.title.clone(),
         order: chapter.order,
         difficulty_level: chapter.difficulty.into(),
         estimated_minutes: chapter.estimated_minutes,
         word_count: chapter.word_count,
         content,
-        content_sha256: chapter.content_sha256,
-        quiz_id: quiz_id?,
-        previous_chapter_id: neighbours.previous.map(|c| c.id),
-        next_chapter_id: neighbours.next.map(|c| c.id),
+        content_sha256: chapter.content_sha256.clone(),
+        quiz_id: catalog.quiz_of(chapter.id),
+        previous_chapter_id: previous.map(|c| c.id),
+        next_chapter_id: next.map(|c| c.id),
     }))
 }
 
@@ -188,11 +202,11 @@ pub async fn next_chapter(
     caller: Caller,
     chapter_ref: Path<String>,
 ) -> Result<Json<NeighbourChapter>, ApiError> {
-    let chapter = find(&state, &chapter_ref).await?;
-    let next = state.db.chapter_neighbours(chapter.order).await?.next;
+    let (catalog, reference) = find(&state, &chapter_ref).await?;
     let policy = state.settings.access_policy;
+    let next = catalog.neighbours(&reference).1;
     Ok(Json(NeighbourChapter {
-        chapter: next.map(|c| ChapterSummary::new(&c, caller.tier, policy)),
+        chapter: next.map(|c| ChapterSummary::new(c, caller.tier, policy)),
     }))
 }
 
@@ -205,10 +219,10 @@ pub async fn previous_chapter(
     caller: Caller,
     chapter_ref: Path<String>,
 ) -> Result<Json<NeighbourChapter>, ApiError> {
-    let chapter = find(&state, &chapter_ref).await?;
-    let previous = state.db.chapter_neighbours(chapter.order).await?.previous;
+    let (catalog, reference) = find(&state, &chapter_ref).await?;
     let policy = state.settings.access_policy;
+    let previous = catalog.neighbours(&reference).0;
     Ok(Json(NeighbourChapter {
-        chapter: previous.map(|c| ChapterSummary::new(&c, caller.tier, policy)),
+        chapter: previous.map(|c| ChapterSummary::new(c, caller.tier, policy)),
     }))
 }

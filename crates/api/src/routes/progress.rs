@@ -151,10 +151,9 @@ async fn progress_of(state: &AppState, user: &UserRecord) -> Result<Progress, Ap
     let streak = streak?.map(|s| s.streak).unwrap_or_default();
     let pending = state.activity.pending(user.id);
     let current_id = pending.and_then(|p| p.current_chapter).or(stored_state.current_chapter_id);
-    let current_chapter = match current_id {
-        Some(id) => state.db.find_chapter(&domain::ChapterRef::Id(id)).await?,
-        None => None,
-    };
+    let catalog = state.chapters.get(&state.db).await?;
+    let current_chapter =
+        current_id.and_then(|id| catalog.find(&domain::ChapterRef::Id(id)).cloned());
     let last_activity = match (stored_state.last_activity_at, pending.map(|p| p.last_activity_at)) {
         (Some(stored), Some(pending)) => Some(stored.max(pending)),
         (stored, pending) => stored.or(pending),
@@ -216,7 +215,9 @@ pub async fn update_progress(
 ) -> Result<Json<Progress>, ApiError> {
     let user = target(&state, &caller, &user).await?;
     let update = body.into_inner();
-    let chapter = find(&state, &update.chapter_id).await?;
+    let (catalog, reference) = find(&state, &update.chapter_id).await?;
+    let chapter =
+        catalog.find(&reference).ok_or_else(|| ApiError::NotFound("No such chapter.".into()))?;
     let access = state.settings.access_policy.decide(user.tier, chapter.order);
     if !access.granted {
         return Err(ApiError::UpgradeRequired {
@@ -233,7 +234,7 @@ pub async fn update_progress(
             None => state.db.learner_state(user.id).await?.current_chapter_id,
         };
         if current == Some(chapter.id) {
-            let next = state.db.chapter_neighbours(chapter.order).await?.next.map(|c| c.id);
+            let next = catalog.neighbours(&reference).1.map(|c| c.id);
             state
                 .db
                 .save_learner_state(user.id, Some(next.or(Some(chapter.id))), Some(Utc::now()))

@@ -69,7 +69,9 @@ pub async fn search_course(
     let offset = params.offset.unwrap_or(0) as usize;
     let index = state.search.current();
     if !index.is_built() {
-        return Err(ApiError::Unavailable("The search index is being built; try again in a few seconds.".into()));
+        return Err(ApiError::Unavailable(
+            "The search index is being built; try again in a few seconds.".into(),
+        ));
     }
     let page = index.search(query, limit, offset).map_err(ApiError::internal)?;
     let policy = state.settings.access_policy;

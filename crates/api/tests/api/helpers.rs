@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use api::activity::Activity;
 use api::auth::{AccessCache, Auth, Passwords, Tokens};
-use api::{ApiSettings, AppState, Application, QuizCatalog};
+use api::{ApiSettings, AppState, Application, ChapterCatalog, QuizCatalog};
 use domain::{AccessPolicy, Role, Tier};
 use persistence::{Database, NewUser, PoolOptions};
 use reqwest::header::HeaderMap;
@@ -215,6 +215,7 @@ async fn start(db: Database, store: ContentStore, folder: tempfile::TempDir) -> 
         db: db.clone(),
         store: store.clone(),
         auth,
+        chapters: ChapterCatalog::default(),
         quizzes: QuizCatalog::default(),
         activity: activity.clone(),
         search: search.clone(),
