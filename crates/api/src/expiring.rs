@@ -1,6 +1,7 @@
 //! A value derived from the database, kept in memory for a while and reloaded by one request
 //! at a time: while one request reloads, the others keep using the previous value, so expiry
-//! never causes a stampede of identical queries or a latency spike.
+//! never causes a stampede of identical queries or a latency spike. When a reload fails
+//! (the database is down), the previous value keeps being served.
 
 use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -44,12 +45,20 @@ impl<T> Expiring<T> {
             (Err(_), Some((_, value))) => return Ok(value),
             (Err(_), None) => self.reloading.lock().await,
         };
-        if let Some((at, value)) = self.loaded()
+        let previous = self.loaded();
+        if let Some((at, value)) = &previous
             && at.elapsed() < self.ttl
         {
-            return Ok(value);
+            return Ok(Arc::clone(value));
         }
-        let value = Arc::new(load().await?);
+        let value = match (load().await, previous) {
+            (Ok(value), _) => Arc::new(value),
+            (Err(error), Some((_, stale))) => {
+                log::warn!("serving cached data, the reload failed: {error}");
+                return Ok(stale);
+            }
+            (Err(error), None) => return Err(error),
+        };
         *self.current.write().unwrap_or_else(PoisonError::into_inner) =
             Some((Instant::now(), Arc::clone(&value)));
         drop(guard);

@@ -18,7 +18,7 @@ pub use chapters::ChapterRecord;
 pub use course_sync::{StoredBody, SyncReport};
 pub use database::{Database, PoolOptions};
 pub use error::PersistenceError;
-pub use progress::{Completion, LearnerState, StoredStreak};
+pub use progress::{LearnerState, StoredStreak};
 pub use quizzes::{
     AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuestion, StoredQuiz,
 };

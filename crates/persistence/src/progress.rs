@@ -3,18 +3,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Streak;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::entity::{chapter, chapter_completion, learner_state, streak};
-use crate::{ChapterRecord, Database, PersistenceError};
-
-/// A completion of a chapter that still exists.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Completion {
-    pub chapter: ChapterRecord,
-    pub completed_at: DateTime<Utc>,
-}
+use crate::entity::{chapter_completion, learner_state, streak};
+use crate::{Database, PersistenceError};
 
 /// Where a learner is: the current chapter and when they were last active.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -35,29 +28,19 @@ fn corrupt(what: impl std::fmt::Display) -> PersistenceError {
 }
 
 impl Database {
-    /// The learner's completions of chapters that exist now, in course order.
-    pub async fn completions(&self, user_id: Uuid) -> Result<Vec<Completion>, PersistenceError> {
-        let rows = chapter_completion::Entity::find()
+    /// The learner's completions as (chapter id, completed at), including chapters that no
+    /// longer exist (the caller counts only those that do).
+    pub async fn completions(
+        &self,
+        user_id: Uuid,
+    ) -> Result<Vec<(Uuid, DateTime<Utc>)>, PersistenceError> {
+        Ok(chapter_completion::Entity::find()
             .filter(chapter_completion::Column::UserId.eq(user_id))
             .all(&self.conn)
-            .await?;
-        let ids: Vec<Uuid> = rows.iter().map(|row| row.chapter_id).collect();
-        let chapters = chapter::Entity::find()
-            .filter(chapter::Column::Id.is_in(ids))
-            .order_by_asc(chapter::Column::Order)
-            .all(&self.conn)
-            .await?;
-        chapters
+            .await?
             .into_iter()
-            .filter_map(|chapter| {
-                let completed_at =
-                    rows.iter().find(|row| row.chapter_id == chapter.id)?.completed_at;
-                Some(
-                    ChapterRecord::try_from(chapter)
-                        .map(|chapter| Completion { chapter, completed_at }),
-                )
-            })
-            .collect()
+            .map(|row| (row.chapter_id, row.completed_at))
+            .collect())
     }
 
     /// Marks a chapter complete (idempotent: the first completion time is kept) or not.

@@ -134,21 +134,17 @@ async fn import_on_first_start(
     Ok(())
 }
 
-fn passwords(settings: &Settings) -> Result<Passwords, StartError> {
-    Passwords::new(settings.auth.bcrypt_cost).map_err(|e| StartError::Hashing(e.to_string()))
-}
-
-fn auth(settings: &Settings) -> Result<Auth, StartError> {
+fn auth(settings: &Settings) -> Auth {
     let lifetime = Duration::from_secs(settings.auth.jwt_expiration_hours.saturating_mul(3600));
-    Ok(Auth {
+    Auth {
         tokens: Arc::new(Tokens::new(
             settings.auth.jwt_secret.as_bytes(),
             &settings.auth.jwt_issuer,
             lifetime,
         )),
-        passwords: passwords(settings)?,
+        passwords: Passwords::new(settings.auth.bcrypt_cost),
         access: AccessCache::default(),
-    })
+    }
 }
 
 /// `companion user create` arguments, as typed.
@@ -169,7 +165,7 @@ pub async fn create_user(settings: &Settings, account: NewAccount) -> Result<(),
     let role: Role = account.role.parse().map_err(|r| invalid("role", r))?;
     let tier: Tier = account.tier.parse().map_err(|r| invalid("tier", r))?;
     let db = connect_and_migrate(settings).await?;
-    let password_hash = passwords(settings)?
+    let password_hash = Passwords::new(settings.auth.bcrypt_cost)
         .hash(account.password)
         .await
         .map_err(|e| StartError::Hashing(e.to_string()))?;
@@ -246,23 +242,16 @@ async fn flush_activity_every_minute(activity: Activity, db: Database) {
 }
 
 pub async fn serve(settings: Settings) -> Result<(), StartError> {
-    let auth = auth(&settings)?;
+    let auth = auth(&settings);
     let db = connect_and_migrate(&settings).await?;
     let store = content_store(&settings)?;
     import_on_first_start(&settings, &db, &store).await?;
     let address = format!("{}:{}", settings.server.host, settings.server.port);
     let listener = TcpListener::bind(&address)
         .map_err(|source| StartError::Listen { address: address.clone(), source })?;
+    // Built in the background, so start-up does not wait on it; searches answer 503 until
+    // the first build is in (a few milliseconds for the sample course).
     let search = api::search_index::empty().map_err(|e| StartError::Search(e.to_string()))?;
-    let started = std::time::Instant::now();
-    api::search_index::refresh(&db, &store, &search)
-        .await
-        .map_err(|e| StartError::Search(e.to_string()))?;
-    log::info!(
-        "search index: {} sections in {} ms",
-        search.current().section_count(),
-        started.elapsed().as_millis()
-    );
     let refresher = tokio::spawn(refresh_search_index(db.clone(), store.clone(), search.clone()));
     let activity = Activity::default();
     let flusher = tokio::spawn(flush_activity_every_minute(activity.clone(), db.clone()));

@@ -1,6 +1,6 @@
 //! bcrypt off the async workers, at most one hash per CPU at a time.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::Semaphore;
 
@@ -13,15 +13,14 @@ pub struct Passwords {
     cost: u32,
     permits: Arc<Semaphore>,
     /// Verified against when the email is unknown, so both failures take the same time.
-    dummy_hash: Arc<str>,
+    /// Made on first use: hashing at cost 12 would add a quarter second to start-up.
+    dummy_hash: Arc<OnceLock<String>>,
 }
 
 impl Passwords {
-    /// Computes the dummy hash at the configured cost (start-up only).
-    pub fn new(cost: u32) -> Result<Self, bcrypt::BcryptError> {
+    pub fn new(cost: u32) -> Self {
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-        let dummy_hash = bcrypt::hash("dummy password 0", cost)?;
-        Ok(Self { cost, permits: Arc::new(Semaphore::new(cpus)), dummy_hash: dummy_hash.into() })
+        Self { cost, permits: Arc::new(Semaphore::new(cpus)), dummy_hash: Arc::default() }
     }
 
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
@@ -33,8 +32,17 @@ impl Passwords {
     /// the dummy hash and answers `false`.
     pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, ApiError> {
         let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
-        let matched = self.run(move || bcrypt::verify(password, &hash)).await?;
+        let (dummy, cost) = (Arc::clone(&self.dummy_hash), self.cost);
+        let matched = self
+            .run(move || {
+                let hash = hash.unwrap_or_else(|| {
+                    dummy
+                        .get_or_init(|| bcrypt::hash("dummy password 0", cost).unwrap_or_default())
+                        .clone()
+                });
+                bcrypt::verify(password, &hash)
+            })
+            .await?;
         Ok(known && matched.unwrap_or(false))
     }
 

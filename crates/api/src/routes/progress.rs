@@ -114,17 +114,20 @@ pub(crate) async fn check_in(
     Err(ApiError::Unavailable("Too many simultaneous check-ins; try again.".into()))
 }
 
-/// Checks the caller in as a side effect of learning (completing a chapter, submitting a
+/// Checks a learner in as a side effect of learning (completing a chapter, submitting a
 /// quiz). Never fails the request it rides on; a failure is logged.
-pub(crate) async fn check_in_quietly(state: &AppState, user_id: Uuid) {
-    let result = async {
-        let user =
-            state.db.find_user(user_id).await?.ok_or_else(|| ApiError::NotFound("user".into()))?;
-        check_in(state, &user).await
+pub(crate) async fn check_in_quietly(state: &AppState, user: &UserRecord) {
+    if let Err(error) = check_in(state, user).await {
+        log::warn!("automatic check-in of {} failed: {error}", user.id);
     }
-    .await;
-    if let Err(error) = result {
-        log::warn!("automatic check-in of {user_id} failed: {error}");
+}
+
+/// [`check_in_quietly`] for a caller whose profile is not loaded yet.
+pub(crate) async fn check_in_caller_quietly(state: &AppState, user_id: Uuid) {
+    match state.db.find_user(user_id).await {
+        Ok(Some(user)) => check_in_quietly(state, &user).await,
+        Ok(None) => {}
+        Err(error) => log::warn!("automatic check-in of {user_id} failed: {error}"),
     }
 }
 
@@ -141,17 +144,16 @@ fn streak_view(streak: &Streak, user: &UserRecord) -> StreakView {
 }
 
 async fn progress_of(state: &AppState, user: &UserRecord) -> Result<Progress, ApiError> {
-    let (completions, total, stored_state, streak) = tokio::join!(
+    let (completions, catalog, stored_state, streak) = tokio::join!(
         state.db.completions(user.id),
-        state.db.count_chapters(),
+        state.chapters.get(&state.db),
         state.db.learner_state(user.id),
         state.db.streak(user.id),
     );
-    let (completions, total, stored_state) = (completions?, total?, stored_state?);
+    let (completions, catalog, stored_state) = (completions?, catalog?, stored_state?);
     let streak = streak?.map(|s| s.streak).unwrap_or_default();
     let pending = state.activity.pending(user.id);
     let current_id = pending.and_then(|p| p.current_chapter).or(stored_state.current_chapter_id);
-    let catalog = state.chapters.get(&state.db).await?;
     let current_chapter =
         current_id.and_then(|id| catalog.find(&domain::ChapterRef::Id(id)).cloned());
     let last_activity = match (stored_state.last_activity_at, pending.map(|p| p.last_activity_at)) {
@@ -159,24 +161,29 @@ async fn progress_of(state: &AppState, user: &UserRecord) -> Result<Progress, Ap
         (stored, pending) => stored.or(pending),
     };
     let view = streak_view(&streak, user);
-    let completed_count = completions.len();
+    // Only chapters that exist now count, so the percentage never passes 100.
+    let mut completed: Vec<(&persistence::ChapterRecord, DateTime<Utc>)> = completions
+        .into_iter()
+        .filter_map(|(id, at)| {
+            catalog.find(&domain::ChapterRef::Id(id)).map(|chapter| (chapter, at))
+        })
+        .collect();
+    completed.sort_by_key(|(chapter, _)| chapter.order);
+    let completed_count = completed.len();
     Ok(Progress {
         user_id: user.id,
-        percentage: domain::progress::percentage(
-            completed_count,
-            usize::try_from(total).unwrap_or(usize::MAX),
-        ),
-        completed_chapters: completions
+        percentage: domain::progress::percentage(completed_count, catalog.ordered.len()),
+        completed_chapters: completed
             .into_iter()
-            .map(|c| CompletedChapter {
-                chapter_id: c.chapter.id,
-                slug: c.chapter.slug,
-                title: c.chapter.title,
-                completed_at: c.completed_at,
+            .map(|(chapter, completed_at)| CompletedChapter {
+                chapter_id: chapter.id,
+                slug: chapter.slug.clone(),
+                title: chapter.title.clone(),
+                completed_at,
             })
             .collect(),
         completed_count,
-        total_chapters: total,
+        total_chapters: catalog.ordered.len() as u64,
         current_chapter: current_chapter
             .map(|chapter| ChapterSummary::new(&chapter, user.tier, state.settings.access_policy)),
         last_activity,
@@ -241,7 +248,7 @@ pub async fn update_progress(
                 .await?;
             state.activity.forget_current_chapter(user.id);
         }
-        check_in_quietly(&state, user.id).await;
+        check_in_quietly(&state, &user).await;
     }
     state.activity.touch(user.id);
     Ok(Json(progress_of(&state, &user).await?))

@@ -419,7 +419,7 @@ pub async fn submit_quiz(
     match state.db.record_attempt(&new, quiz.max_attempts).await? {
         AttemptOutcome::Recorded(attempt) => {
             state.activity.touch(caller.id);
-            crate::routes::progress::check_in_quietly(&state, caller.id).await;
+            crate::routes::progress::check_in_caller_quietly(&state, caller.id).await;
             Ok(WithStatus(StatusCode::CREATED, result_body(&quiz, &attempt, &grade)))
         }
         AttemptOutcome::AlreadyRecorded(first) => replay(&quiz, &first, &stored),

@@ -204,7 +204,7 @@ async fn start(db: Database, store: ContentStore, folder: tempfile::TempDir) -> 
     let tokens = Arc::new(Tokens::new(JWT_SECRET, ISSUER, Duration::from_secs(3600)));
     let auth = Auth {
         tokens: Arc::clone(&tokens),
-        passwords: Passwords::new(4).unwrap(),
+        passwords: Passwords::new(4),
         access: AccessCache::default(),
     };
     let activity = Activity::default();
