@@ -144,13 +144,18 @@ impl SearchIndex {
         self.entries.len()
     }
 
-    fn query(&self, text: &str) -> (Box<dyn Query>, Box<dyn Query>) {
-        let Fields { title, heading, body, body_plain, .. } = self.fields;
+    fn exact_query(&self, text: &str) -> Box<dyn Query> {
+        let Fields { title, heading, body, .. } = self.fields;
         let mut parser = QueryParser::for_index(&self.index, vec![title, heading, body]);
         parser.set_field_boost(heading, HEADING_BOOST);
         parser.set_field_boost(title, TITLE_BOOST);
         // Lenient: a stray `:` or unbalanced quote in a learner's question is not an error.
-        let (exact, _) = parser.parse_query_lenient(text);
+        parser.parse_query_lenient(text).0
+    }
+
+    /// The exact query plus one-typo matches of the longer words, boosted below exact ones.
+    fn tolerant_query(&self, text: &str, exact: &dyn Query) -> Box<dyn Query> {
+        let body_plain = self.fields.body_plain;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, exact.box_clone())];
         let outside_quotes = text.split('"').step_by(2).collect::<Vec<_>>().join(" ");
         for word in outside_quotes.split(|c: char| !c.is_alphanumeric()) {
@@ -161,7 +166,7 @@ impl SearchIndex {
                     .push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), FUZZY_BOOST))));
             }
         }
-        (Box::new(BooleanQuery::new(clauses)), exact)
+        Box::new(BooleanQuery::new(clauses))
     }
 
     /// Ranked sections for `text`, `limit` from `offset`.
@@ -172,9 +177,15 @@ impl SearchIndex {
         offset: usize,
     ) -> Result<SearchPage, SearchError> {
         let searcher = self.reader.searcher();
-        let (query, exact) = self.query(text);
-        let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
-        let (total, ranked) = searcher.search(&query, &(Count, top))?;
+        let exact = self.exact_query(text);
+        let top = || TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
+        let (mut total, mut ranked) = searcher.search(&*exact, &(Count, top()))?;
+        // Typo tolerance only when exact matches do not fill the page: it could only add
+        // results ranked below them, and it costs the most on common words.
+        if total < offset + limit.max(1) {
+            (total, ranked) =
+                searcher.search(&*self.tolerant_query(text, &*exact), &(Count, top()))?;
+        }
         let mut snippets = SnippetGenerator::create(&searcher, &*exact, self.fields.body)?;
         snippets.set_max_num_chars(FRAGMENT_CHARS);
         let mut hits = Vec::with_capacity(ranked.len());
