@@ -1,8 +1,9 @@
-use domain::AccessPolicy;
+use domain::{AccessPolicy, Tier};
 use persistence::Database;
 use search::CourseSearch;
 use storage::ContentStore;
 
+use crate::ApiError;
 use crate::activity::Activity;
 use crate::auth::Auth;
 use crate::quiz_catalog::{ChapterCatalog, QuizCatalog};
@@ -18,6 +19,22 @@ pub struct ApiSettings {
     pub access_policy: AccessPolicy,
     /// Where a locked read sends the learner to upgrade.
     pub upgrade_url: String,
+}
+
+impl ApiSettings {
+    /// Ok when `tier` opens the chapter with this order, else 403 `upgrade_required` with
+    /// the tier that would and where to upgrade.
+    pub fn require_access(&self, tier: Tier, chapter_order: u32) -> Result<(), ApiError> {
+        let access = self.access_policy.decide(tier, chapter_order);
+        if access.granted {
+            Ok(())
+        } else {
+            Err(ApiError::UpgradeRequired {
+                required_tier: access.required_tier,
+                upgrade_url: self.upgrade_url.clone(),
+            })
+        }
+    }
 }
 
 /// What every handler can reach: cheap to clone (pools and `Arc`s inside).

@@ -1,4 +1,4 @@
-//! bcrypt off the async workers, at most one hash per CPU at a time.
+//! bcrypt off the async workers, at most one hash per CPU at a time, one CPU kept free.
 
 use std::sync::{Arc, OnceLock};
 
@@ -19,8 +19,10 @@ pub struct Passwords {
 
 impl Passwords {
     pub fn new(cost: u32) -> Self {
+        // One core stays free for everything else: a burst of logins must not starve reads.
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-        Self { cost, permits: Arc::new(Semaphore::new(cpus)), dummy_hash: Arc::default() }
+        let permits = cpus.saturating_sub(1).max(1);
+        Self { cost, permits: Arc::new(Semaphore::new(permits)), dummy_hash: Arc::default() }
     }
 
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {

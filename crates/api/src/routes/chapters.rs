@@ -162,13 +162,7 @@ pub async fn get_chapter(
     let Some(chapter) = catalog.find(&reference) else {
         return Err(ApiError::NotFound(format!("No chapter `{}`.", chapter_ref.as_str())));
     };
-    let access = state.settings.access_policy.decide(caller.tier, chapter.order);
-    if !access.granted {
-        return Err(ApiError::UpgradeRequired {
-            required_tier: access.required_tier,
-            upgrade_url: state.settings.upgrade_url.clone(),
-        });
-    }
+    state.settings.require_access(caller.tier, chapter.order)?;
     // Noted in memory only: the read never waits on this write.
     state.activity.opened_chapter(caller.id, chapter.id);
     let key = ContentKey::parse(&chapter.content_key)
@@ -193,6 +187,22 @@ pub async fn get_chapter(
     }))
 }
 
+/// The summary of the chapter before or (`after`) after the named one.
+async fn neighbour(
+    state: &AppState,
+    caller: &Caller,
+    chapter_ref: &str,
+    after: bool,
+) -> Result<Json<NeighbourChapter>, ApiError> {
+    let (catalog, reference) = find(state, chapter_ref).await?;
+    let (previous, next) = catalog.neighbours(&reference);
+    let policy = state.settings.access_policy;
+    let chapter = if after { next } else { previous };
+    Ok(Json(NeighbourChapter {
+        chapter: chapter.map(|c| ChapterSummary::new(c, caller.tier, policy)),
+    }))
+}
+
 /// Next chapter
 ///
 /// Summary of the chapter after the named one, or null for the last chapter.
@@ -202,12 +212,7 @@ pub async fn next_chapter(
     caller: Caller,
     chapter_ref: Path<String>,
 ) -> Result<Json<NeighbourChapter>, ApiError> {
-    let (catalog, reference) = find(&state, &chapter_ref).await?;
-    let policy = state.settings.access_policy;
-    let next = catalog.neighbours(&reference).1;
-    Ok(Json(NeighbourChapter {
-        chapter: next.map(|c| ChapterSummary::new(c, caller.tier, policy)),
-    }))
+    neighbour(&state, &caller, &chapter_ref, true).await
 }
 
 /// Previous chapter
@@ -219,10 +224,5 @@ pub async fn previous_chapter(
     caller: Caller,
     chapter_ref: Path<String>,
 ) -> Result<Json<NeighbourChapter>, ApiError> {
-    let (catalog, reference) = find(&state, &chapter_ref).await?;
-    let policy = state.settings.access_policy;
-    let previous = catalog.neighbours(&reference).0;
-    Ok(Json(NeighbourChapter {
-        chapter: previous.map(|c| ChapterSummary::new(c, caller.tier, policy)),
-    }))
+    neighbour(&state, &caller, &chapter_ref, false).await
 }

@@ -225,13 +225,7 @@ pub async fn update_progress(
     let (catalog, reference) = find(&state, &update.chapter_id).await?;
     let chapter =
         catalog.find(&reference).ok_or_else(|| ApiError::NotFound("No such chapter.".into()))?;
-    let access = state.settings.access_policy.decide(user.tier, chapter.order);
-    if !access.granted {
-        return Err(ApiError::UpgradeRequired {
-            required_tier: access.required_tier,
-            upgrade_url: state.settings.upgrade_url.clone(),
-        });
-    }
+    state.settings.require_access(user.tier, chapter.order)?;
     let completed = update.completed.unwrap_or(true);
     state.db.set_completed(user.id, chapter.id, completed, Utc::now()).await?;
     if completed {

@@ -200,13 +200,7 @@ async fn open_quiz(
     let catalog = state.quizzes.get(&state.db).await?;
     let quiz =
         catalog.find(id).cloned().ok_or_else(|| ApiError::NotFound(format!("No quiz {id}.")))?;
-    let access = state.settings.access_policy.decide(caller.tier, quiz.chapter_order);
-    if !access.granted {
-        return Err(ApiError::UpgradeRequired {
-            required_tier: access.required_tier,
-            upgrade_url: state.settings.upgrade_url.clone(),
-        });
-    }
+    state.settings.require_access(caller.tier, quiz.chapter_order)?;
     Ok(quiz)
 }
 
