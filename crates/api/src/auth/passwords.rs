@@ -1,28 +1,55 @@
-//! bcrypt off the async workers, at most one hash per CPU at a time, one CPU kept free.
+//! bcrypt on dedicated low-priority threads, one fewer than the CPUs (at least one).
+//!
+//! Hashing at cost 12 takes a quarter of a second of a core. Running it on its own threads at
+//! the lowest scheduling priority means a burst of logins uses idle CPU, but never takes a core
+//! away from request handling: reads keep their latency, logins queue.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use tokio::sync::Semaphore;
+use tokio::sync::oneshot;
 
 use crate::ApiError;
 
-/// Hashes and verifies passwords on the blocking pool, bounded by a semaphore, so that a
-/// burst of logins cannot stall request handling.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Hashes and verifies passwords off the async workers.
 #[derive(Debug, Clone)]
 pub struct Passwords {
     cost: u32,
-    permits: Arc<Semaphore>,
+    jobs: Sender<Job>,
     /// Verified against when the email is unknown, so both failures take the same time.
     /// Made on first use: hashing at cost 12 would add a quarter second to start-up.
     dummy_hash: Arc<OnceLock<String>>,
 }
 
+fn hashing_thread(jobs: Arc<Mutex<Receiver<Job>>>) {
+    // Lowest priority: only idle CPU goes to hashing. Failing to lower it is not fatal.
+    let _ = thread_priority::set_current_thread_priority(thread_priority::ThreadPriority::Min);
+    loop {
+        let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        match job {
+            Ok(job) => job(),
+            Err(_) => return, // every sender is gone: the server is shutting down
+        }
+    }
+}
+
 impl Passwords {
     pub fn new(cost: u32) -> Self {
-        // One core stays free for everything else: a burst of logins must not starve reads.
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-        let permits = cpus.saturating_sub(1).max(1);
-        Self { cost, permits: Arc::new(Semaphore::new(permits)), dummy_hash: Arc::default() }
+        let (jobs, receiver) = channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for number in 0..cpus.saturating_sub(1).max(1) {
+            let receiver = Arc::clone(&receiver);
+            let spawned = std::thread::Builder::new()
+                .name(format!("bcrypt-{number}"))
+                .spawn(move || hashing_thread(receiver));
+            if let Err(error) = spawned {
+                log::error!("cannot start a password hashing thread: {error}");
+            }
+        }
+        Self { cost, jobs, dummy_hash: Arc::default() }
     }
 
     pub async fn hash(&self, password: String) -> Result<String, ApiError> {
@@ -52,7 +79,11 @@ impl Passwords {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(ApiError::internal)?;
-        tokio::task::spawn_blocking(work).await.map_err(ApiError::internal)
+        let (reply, result) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = reply.send(work());
+        });
+        self.jobs.send(job).map_err(|_| ApiError::internal("password hashing threads are gone"))?;
+        result.await.map_err(|_| ApiError::internal("a password hashing job was dropped"))
     }
 }
