@@ -15,6 +15,21 @@ mod m20261124_000007_create_chapter_completions;
 mod m20261124_000008_create_learner_state;
 mod m20261124_000009_create_streaks;
 
+/// A foreign key from `table.column` to `users.id` that deletes the row with its user: what
+/// every per-learner table uses.
+pub(crate) fn owned_by_user(
+    name: &str,
+    table: impl IntoIden,
+    column: impl IntoIden,
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(table, column)
+        .to(m20261124_000004_create_users::Users::Table, m20261124_000004_create_users::Users::Id)
+        .on_delete(ForeignKeyAction::Cascade)
+        .to_owned()
+}
+
 /// Every migration, oldest first.
 #[derive(Debug)]
 pub struct Migrator;

@@ -1,6 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20261124_000004_create_users::Users;
+use crate::owned_by_user;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -21,13 +21,11 @@ impl MigrationTrait for Migration {
                     .col(uuid_null(TierChanges::ChangedBy))
                     .col(text_null(TierChanges::Reason))
                     .col(timestamp_with_time_zone(TierChanges::ChangedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_tier_changes_user")
-                            .from(TierChanges::Table, TierChanges::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut owned_by_user(
+                        "fk_tier_changes_user",
+                        TierChanges::Table,
+                        TierChanges::UserId,
+                    ))
                     .to_owned(),
             )
             .await

@@ -1,6 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20261124_000004_create_users::Users;
+use crate::owned_by_user;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -25,13 +25,11 @@ impl MigrationTrait for Migration {
                     .col(boolean(Attempts::Passed))
                     .col(integer(Attempts::AttemptNumber))
                     .col(timestamp_with_time_zone(Attempts::CompletedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_attempts_user")
-                            .from(Attempts::Table, Attempts::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut owned_by_user(
+                        "fk_attempts_user",
+                        Attempts::Table,
+                        Attempts::UserId,
+                    ))
                     .to_owned(),
             )
             .await?;

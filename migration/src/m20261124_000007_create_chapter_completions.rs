@@ -1,6 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20261124_000004_create_users::Users;
+use crate::owned_by_user;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -23,13 +23,11 @@ impl MigrationTrait for Migration {
                             .col(ChapterCompletions::UserId)
                             .col(ChapterCompletions::ChapterId),
                     )
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_completions_user")
-                            .from(ChapterCompletions::Table, ChapterCompletions::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut owned_by_user(
+                        "fk_completions_user",
+                        ChapterCompletions::Table,
+                        ChapterCompletions::UserId,
+                    ))
                     .to_owned(),
             )
             .await

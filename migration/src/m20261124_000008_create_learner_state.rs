@@ -1,6 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20261124_000004_create_users::Users;
+use crate::owned_by_user;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -17,13 +17,11 @@ impl MigrationTrait for Migration {
                     // The chapter last opened (or the next one, once that was completed).
                     .col(uuid_null(LearnerState::CurrentChapterId))
                     .col(timestamp_with_time_zone_null(LearnerState::LastActivityAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_learner_state_user")
-                            .from(LearnerState::Table, LearnerState::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut owned_by_user(
+                        "fk_learner_state_user",
+                        LearnerState::Table,
+                        LearnerState::UserId,
+                    ))
                     .to_owned(),
             )
             .await

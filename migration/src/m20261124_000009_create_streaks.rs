@@ -1,6 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::m20261124_000004_create_users::Users;
+use crate::owned_by_user;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -23,13 +23,11 @@ impl MigrationTrait for Migration {
                     // Bumped by every change: updates are conditional on it (compare-and-swap).
                     .col(integer(Streaks::Version))
                     .col(timestamp_with_time_zone(Streaks::UpdatedAt))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_streaks_user")
-                            .from(Streaks::Table, Streaks::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
+                    .foreign_key(&mut owned_by_user(
+                        "fk_streaks_user",
+                        Streaks::Table,
+                        Streaks::UserId,
+                    ))
                     .to_owned(),
             )
             .await

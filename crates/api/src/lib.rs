@@ -9,18 +9,18 @@
 
 pub mod activity;
 pub mod auth;
+mod catalog;
 mod dto;
 mod error;
 mod expiring;
 mod openapi;
-mod quiz_catalog;
 mod responders;
 mod routes;
 pub mod search_index;
 mod startup;
 mod state;
 
+pub use catalog::{ChapterCatalog, QuizCatalog};
 pub use error::{ApiError, ErrorBody};
-pub use quiz_catalog::{ChapterCatalog, QuizCatalog};
 pub use startup::Application;
 pub use state::{ApiSettings, AppState};

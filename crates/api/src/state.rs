@@ -6,7 +6,7 @@ use storage::ContentStore;
 use crate::ApiError;
 use crate::activity::Activity;
 use crate::auth::Auth;
-use crate::quiz_catalog::{ChapterCatalog, QuizCatalog};
+use crate::catalog::{ChapterCatalog, QuizCatalog};
 
 /// Settings the HTTP layer needs, filled in by the server from its configuration.
 #[derive(Debug, Clone)]

@@ -77,30 +77,6 @@ impl Database {
         query.one(&self.conn).await?.map(ChapterRecord::try_from).transpose()
     }
 
-    pub async fn find_chapter_by_order(
-        &self,
-        order: u32,
-    ) -> Result<Option<ChapterRecord>, PersistenceError> {
-        chapter::Entity::find()
-            .filter(chapter::Column::Order.eq(i64::from(order)))
-            .one(&self.conn)
-            .await?
-            .map(ChapterRecord::try_from)
-            .transpose()
-    }
-
-    /// The order of the chapter a quiz belongs to.
-    pub async fn chapter_order_of_quiz(
-        &self,
-        quiz_id: Uuid,
-    ) -> Result<Option<u32>, PersistenceError> {
-        let Some(quiz) = quiz::Entity::find_by_id(quiz_id).one(&self.conn).await? else {
-            return Ok(None);
-        };
-        let chapter = chapter::Entity::find_by_id(quiz.chapter_id).one(&self.conn).await?;
-        Ok(chapter.and_then(|c| u32::try_from(c.order).ok()))
-    }
-
     /// Every quiz as (quiz id, chapter id).
     pub async fn list_quiz_chapters(&self) -> Result<Vec<(Uuid, Uuid)>, PersistenceError> {
         Ok(quiz::Entity::find()

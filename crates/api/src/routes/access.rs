@@ -77,14 +77,19 @@ async fn tier_of(state: &AppState, caller: &Caller, user: Uuid) -> Result<Tier, 
     Ok(tier)
 }
 
-/// The order of the chapter a resource belongs to.
+/// The order of the chapter a resource belongs to, from the in-memory catalogs.
 async fn chapter_order(state: &AppState, resource: &Resource) -> Result<u32, ApiError> {
     let order = match resource {
         Resource::ChapterOrder(order) => {
-            state.db.find_chapter_by_order(*order).await?.map(|c| c.order)
+            let chapters = state.chapters.get(&state.db).await?;
+            chapters.ordered.iter().find(|c| c.order == *order).map(|c| c.order)
         }
-        Resource::Chapter(reference) => state.db.find_chapter(reference).await?.map(|c| c.order),
-        Resource::Quiz(id) => state.db.chapter_order_of_quiz(*id).await?,
+        Resource::Chapter(reference) => {
+            state.chapters.get(&state.db).await?.find(reference).map(|c| c.order)
+        }
+        Resource::Quiz(id) => {
+            state.quizzes.get(&state.db).await?.find(*id).map(|q| q.chapter_order)
+        }
     };
     order.ok_or_else(|| ApiError::NotFound("No such resource.".into()))
 }

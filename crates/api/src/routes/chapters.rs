@@ -12,8 +12,8 @@ use storage::ContentKey;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::catalog::Chapters;
 use crate::dto::TierName;
-use crate::quiz_catalog::Chapters;
 use crate::responders::{JsonBytes, Tagged};
 use crate::{ApiError, AppState};
 
