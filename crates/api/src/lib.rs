@@ -2,18 +2,22 @@
 //!
 //! What lives here: Actix handlers and their request/response DTOs, the JSON error body and
 //! the mapping of lower-layer errors to HTTP statuses, authentication (JWT, bcrypt, the
-//! caller extractor), ETag handling, the OpenAPI document, and [`Application`], which binds a
-//! listener and serves.
+//! caller extractor), ETag handling, the OpenAPI document, rate limits, request ids, access
+//! logs and metrics, and [`Application`], which binds a listener and serves.
 //! What does not: business rules (crate `domain`), SQL (crate `persistence`), store backends
 //! (crate `storage`), configuration files and process start-up (crate `server`).
 
 pub mod activity;
 pub mod auth;
 mod catalog;
+mod client_ip;
 mod dto;
 mod error;
 mod expiring;
+mod metrics;
 mod openapi;
+mod rate_limit;
+mod request_context;
 mod responders;
 mod routes;
 pub mod search_index;
@@ -21,6 +25,10 @@ mod startup;
 mod state;
 
 pub use catalog::{ChapterCatalog, QuizCatalog};
+pub use client_ip::{InvalidProxy, TrustedProxies};
 pub use error::{ApiError, ErrorBody};
-pub use startup::Application;
+pub use metrics::Metrics;
+pub use rate_limit::{RateLimitSettings, RateLimits};
+pub use request_context::current_request_id;
+pub use startup::{Application, JSON_BODY_LIMIT, ServeOptions};
 pub use state::{ApiSettings, AppState};

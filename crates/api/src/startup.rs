@@ -1,17 +1,24 @@
 //! Building the Actix application and serving it on a listener.
 
 use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_cors::Cors;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceResponse};
+use actix_web::error::JsonPayloadError;
 use actix_web::http::header;
-use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, from_fn};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web as actix};
 use paperclip::actix::{OpenApiExt, web};
 use paperclip::v2::models::DefaultApiRaw;
 
 use crate::error::{ApiError, ErrorBody};
+use crate::metrics::serve_metrics;
 use crate::openapi::finish_document;
+use crate::rate_limit::RateLimits;
+use crate::request_context::{REQUEST_ID_HEADER, observe};
 use crate::{AppState, routes};
 
 /// A bound, not yet running server (zero-to-production's shape): bind port 0 in tests and
@@ -27,22 +34,43 @@ impl std::fmt::Debug for Application {
     }
 }
 
+/// How the server runs, beyond what handlers need.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Seconds in-flight requests get to finish after SIGTERM.
+    pub shutdown_timeout_secs: u64,
+    /// Longest a request may take before it is answered 503.
+    pub request_timeout: Duration,
+    /// Origins a browser may call us from; empty means no cross-origin access.
+    pub cors_origins: Vec<String>,
+    pub rate_limits: RateLimits,
+}
+
 impl Application {
     pub fn build(
         state: AppState,
         listener: TcpListener,
-        shutdown_timeout_secs: u64,
+        options: ServeOptions,
     ) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
         let data = actix::Data::new(state);
+        let shutdown_timeout_secs = options.shutdown_timeout_secs;
         let server = actix_web::HttpServer::new(move || {
             let settings = data.settings.clone();
+            let time_limit = options.request_timeout;
+            // The last `.wrap` runs first: `observe` sees every request and every answer,
+            // 429s and CORS refusals included.
             actix_web::App::new()
                 .app_data(data.clone())
                 .app_data(path_config())
                 .app_data(query_config())
                 .app_data(json_config())
                 .wrap(ErrorHandlers::new().default_handler(json_error_body))
+                .wrap(options.rate_limits.auth_middleware())
+                .wrap(options.rate_limits.api_middleware())
+                .wrap(cors(&options.cors_origins))
+                .wrap(security_headers(&settings.public_url))
+                .wrap(from_fn(move |request, next| observe(request, next, time_limit)))
                 .wrap_api_with_spec(DefaultApiRaw::default())
                 .configure(routes::configure)
                 .with_raw_json_spec_v3(move |app, spec| {
@@ -60,6 +88,7 @@ impl Application {
                     )
                 })
                 .build()
+                .route("/metrics", actix::get().to(serve_metrics))
                 .default_service(actix::to(unknown_route))
         })
         .listen(listener)?
@@ -78,6 +107,42 @@ impl Application {
     }
 }
 
+/// Browsers may call us only from the configured origins. Other origins get no CORS headers
+/// (the browser then refuses the answer); non-browser clients are unaffected.
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::IF_NONE_MATCH,
+            REQUEST_ID_HEADER,
+        ])
+        .expose_headers([header::ETAG, header::RETRY_AFTER, REQUEST_ID_HEADER])
+        .max_age(3600)
+        .block_on_origin_mismatch(false);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// Headers every answer carries unless its handler set its own (the docs page sets a CSP
+/// that lets its script and styles load).
+fn security_headers(public_url: &str) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'"));
+    if public_url.starts_with("https://") {
+        headers.add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains"))
+    } else {
+        headers
+    }
+}
+
 async fn unknown_route(request: HttpRequest) -> HttpResponse {
     ApiError::NotFound(format!("No route for {} {}.", request.method(), request.path()))
         .error_response()
@@ -93,9 +158,21 @@ fn query_config() -> actix::QueryConfig {
         .error_handler(|error, _| ApiError::validation("query", error.to_string()).into())
 }
 
+/// Largest JSON body any route accepts.
+pub const JSON_BODY_LIMIT: usize = 64 * 1024;
+
 fn json_config() -> actix::JsonConfig {
-    actix::JsonConfig::default().limit(64 * 1024).error_handler(|error, _| {
-        ApiError::BadRequest { message: format!("Malformed JSON body: {error}") }.into()
+    actix::JsonConfig::default().limit(JSON_BODY_LIMIT).error_handler(|error, _| {
+        match error {
+            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                ApiError::PayloadTooLarge(format!(
+                    "The body is larger than the {} KiB limit.",
+                    JSON_BODY_LIMIT / 1024
+                ))
+            }
+            other => ApiError::BadRequest { message: format!("Malformed JSON body: {other}") },
+        }
+        .into()
     })
 }
 

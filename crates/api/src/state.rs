@@ -7,6 +7,7 @@ use crate::ApiError;
 use crate::activity::Activity;
 use crate::auth::Auth;
 use crate::catalog::{ChapterCatalog, QuizCatalog};
+use crate::metrics::Metrics;
 
 /// Settings the HTTP layer needs, filled in by the server from its configuration.
 #[derive(Debug, Clone)]
@@ -47,5 +48,6 @@ pub struct AppState {
     pub quizzes: QuizCatalog,
     pub activity: Activity,
     pub search: CourseSearch,
+    pub metrics: Metrics,
     pub settings: ApiSettings,
 }

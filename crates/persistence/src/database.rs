@@ -24,6 +24,13 @@ impl Default for PoolOptions {
     }
 }
 
+/// A snapshot of the connection pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUsage {
+    pub in_use: u32,
+    pub idle: u32,
+}
+
 /// The database: a pool plus the repository methods (in sibling modules).
 #[derive(Debug, Clone)]
 pub struct Database {
@@ -63,6 +70,24 @@ impl Database {
     pub async fn ping(&self) -> Result<(), PersistenceError> {
         self.conn.execute_unprepared("SELECT 1").await?;
         Ok(())
+    }
+
+    /// Connections of the pool that are checked out and idle right now, for `/metrics`.
+    pub fn pool_usage(&self) -> PoolUsage {
+        use sea_orm::DatabaseConnectionType as Kind;
+        let (size, idle) = match &self.conn.inner {
+            Kind::SqlxPostgresPoolConnection(_) => {
+                let pool = self.conn.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            Kind::SqlxSqlitePoolConnection(_) => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => (0, 0),
+        };
+        let idle = u32::try_from(idle).unwrap_or(u32::MAX);
+        PoolUsage { in_use: size.saturating_sub(idle), idle }
     }
 
     pub async fn close(self) -> Result<(), PersistenceError> {

@@ -16,7 +16,7 @@ mod users;
 
 pub use chapters::ChapterRecord;
 pub use course_sync::{StoredBody, SyncReport};
-pub use database::{Database, PoolOptions};
+pub use database::{Database, PoolOptions, PoolUsage};
 pub use error::PersistenceError;
 pub use progress::{LearnerState, StoredStreak};
 pub use quizzes::{

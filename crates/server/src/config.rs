@@ -10,7 +10,7 @@ use serde::Deserialize;
 const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Seed variable name → configuration key. These names are the documented interface.
-const SEED_VARIABLES: [(&str, &str); 11] = [
+const SEED_VARIABLES: [(&str, &str); 15] = [
     ("JWT_SECRET", "auth.jwt_secret"),
     ("JWT_EXPIRATION_HOURS", "auth.jwt_expiration_hours"),
     ("BCRYPT_COST", "auth.bcrypt_cost"),
@@ -22,6 +22,10 @@ const SEED_VARIABLES: [(&str, &str); 11] = [
     ("R2_ACCESS_KEY_ID", "storage.s3_access_key_id"),
     ("R2_SECRET_ACCESS_KEY", "storage.s3_secret_access_key"),
     ("R2_BUCKET", "storage.s3_bucket"),
+    ("CORS_ORIGINS", "server.cors_origins"),
+    ("TRUSTED_PROXIES", "server.trusted_proxies"),
+    ("RATE_LIMIT_PER_MINUTE", "rate_limit.per_minute"),
+    ("AUTH_RATE_LIMIT_PER_MINUTE", "rate_limit.auth_per_minute"),
 ];
 
 /// Everything the server reads at start-up. See `config/default.toml` for each key.
@@ -33,6 +37,7 @@ pub struct Settings {
     pub content: ContentSettings,
     pub auth: AuthSettings,
     pub access: AccessSettings,
+    pub rate_limit: RateLimitConfig,
     pub log: LogSettings,
 }
 
@@ -79,6 +84,37 @@ pub struct ServerSettings {
     pub public_url: String,
     /// Seconds in-flight requests get after SIGTERM.
     pub shutdown_timeout_secs: u64,
+    /// Seconds a request may take before it is answered 503.
+    pub request_timeout_secs: u64,
+    /// Comma-separated origins browsers may call from; empty: no cross-origin access.
+    pub cors_origins: String,
+    /// Comma-separated IPs/CIDR ranges of proxies whose client-IP headers we believe.
+    pub trusted_proxies: String,
+}
+
+impl ServerSettings {
+    pub fn cors_origins(&self) -> Vec<String> {
+        self.cors_origins
+            .split(',')
+            .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+            .filter(|origin| !origin.is_empty())
+            .collect()
+    }
+
+    pub fn trusted_proxies(&self) -> Result<api::TrustedProxies, api::InvalidProxy> {
+        self.trusted_proxies.parse()
+    }
+}
+
+/// Requests per minute; `0` switches a limit off. Limits are per replica.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct RateLimitConfig {
+    /// Per learner (verified token), else per client IP (env: RATE_LIMIT_PER_MINUTE).
+    pub per_minute: u32,
+    /// Login and registration, per client IP (env: AUTH_RATE_LIMIT_PER_MINUTE).
+    pub auth_per_minute: u32,
+    /// Seconds between prunings of idle buckets.
+    pub prune_interval_secs: u64,
 }
 
 #[derive(Clone, Deserialize)]
@@ -204,6 +240,21 @@ impl Settings {
         }
         if !(4..=31).contains(&self.auth.bcrypt_cost) {
             return Err(ConfigError::Inconsistent("BCRYPT_COST must be between 4 and 31".into()));
+        }
+        if let Err(error) = self.server.trusted_proxies() {
+            return Err(ConfigError::Inconsistent(format!("TRUSTED_PROXIES: {error}")));
+        }
+        for origin in self.server.cors_origins() {
+            let valid = origin.parse::<actix_web::http::Uri>().is_ok_and(|uri| {
+                matches!(uri.scheme_str(), Some("http" | "https"))
+                    && uri.host().is_some()
+                    && uri.path() == "/"
+            });
+            if !valid {
+                return Err(ConfigError::Inconsistent(format!(
+                    "CORS_ORIGINS: `{origin}` is not an origin like https://app.example.com"
+                )));
+            }
         }
         let s3 = &self.storage;
         if !s3.s3_endpoint.is_empty()

@@ -7,7 +7,10 @@ use std::time::Duration;
 
 use api::activity::{Activity, FLUSH_INTERVAL};
 use api::auth::{AccessCache, Auth, Passwords, Tokens};
-use api::{ApiSettings, AppState, Application, ChapterCatalog, QuizCatalog};
+use api::{
+    ApiSettings, AppState, Application, ChapterCatalog, Metrics, QuizCatalog, RateLimitSettings,
+    RateLimits, ServeOptions,
+};
 use domain::{AccessPolicy, Role, Tier, account};
 use importer::{ImportError, Silent};
 use persistence::{Database, NewUser, PersistenceError, PoolOptions};
@@ -134,6 +137,27 @@ async fn import_on_first_start(
     Ok(())
 }
 
+fn serve_options(
+    settings: &Settings,
+    auth: &Auth,
+    metrics: &Metrics,
+) -> Result<ServeOptions, StartError> {
+    let limits = RateLimitSettings {
+        per_minute: settings.rate_limit.per_minute,
+        auth_per_minute: settings.rate_limit.auth_per_minute,
+    };
+    let proxies =
+        settings.server.trusted_proxies().map_err(|e| StartError::InvalidInput(e.to_string()))?;
+    let rate_limits = RateLimits::new(limits, &auth.tokens, proxies, metrics)
+        .ok_or_else(|| StartError::InvalidInput("unusable rate limit".into()))?;
+    Ok(ServeOptions {
+        shutdown_timeout_secs: settings.server.shutdown_timeout_secs,
+        request_timeout: Duration::from_secs(settings.server.request_timeout_secs.max(1)),
+        cors_origins: settings.server.cors_origins(),
+        rate_limits,
+    })
+}
+
 fn auth(settings: &Settings) -> Auth {
     let lifetime = Duration::from_secs(settings.auth.jwt_expiration_hours.saturating_mul(3600));
     Auth {
@@ -255,10 +279,16 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     let refresher = tokio::spawn(refresh_search_index(db.clone(), store.clone(), search.clone()));
     let activity = Activity::default();
     let flusher = tokio::spawn(flush_activity_every_minute(activity.clone(), db.clone()));
+    let metrics = Metrics::new(&db, &store);
+    let options = serve_options(&settings, &auth, &metrics)?;
+    options
+        .rate_limits
+        .spawn_pruner(Duration::from_secs(settings.rate_limit.prune_interval_secs.max(1)));
     let state = AppState {
         db: db.clone(),
         store,
         auth,
+        metrics,
         chapters: ChapterCatalog::default(),
         quizzes: QuizCatalog::default(),
         activity: activity.clone(),
@@ -270,7 +300,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
             upgrade_url: settings.upgrade_url(),
         },
     };
-    let application = Application::build(state, listener, settings.server.shutdown_timeout_secs)
+    let application = Application::build(state, listener, options)
         .map_err(|source| StartError::Listen { address: address.clone(), source })?;
     log::info!("listening on http://{address}");
     application.run_until_stopped().await.map_err(StartError::Serve)?;

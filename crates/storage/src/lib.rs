@@ -11,7 +11,7 @@ mod store;
 
 pub use backend::{ContentBackend, LocalFolder, MemoryBackend, S3Backend, S3Settings};
 pub use key::ContentKey;
-pub use store::{ContentStore, DEFAULT_CACHE_BYTES};
+pub use store::{CacheStats, ContentStore, DEFAULT_CACHE_BYTES};
 
 /// What can go wrong with the content store.
 #[derive(Debug, thiserror::Error)]

@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use quick_cache::Weighter;
@@ -24,6 +25,22 @@ impl Weighter<ContentKey, Bytes> for ByteWeight {
 pub struct ContentStore {
     backend: Arc<dyn ContentBackend>,
     cache: Arc<Cache<ContentKey, Bytes, ByteWeight>>,
+    counters: Arc<CacheCounters>,
+}
+
+#[derive(Debug, Default)]
+struct CacheCounters {
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// What the cache has done since start-up, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheStats {
+    pub hits: u64,
+    pub misses: u64,
+    /// Bytes held right now.
+    pub bytes: u64,
 }
 
 impl std::fmt::Debug for ContentStore {
@@ -41,14 +58,17 @@ impl ContentStore {
         Self {
             backend,
             cache: Arc::new(Cache::with_weighter(estimated_items, cache_bytes, ByteWeight)),
+            counters: Arc::default(),
         }
     }
 
     /// A body, from the cache when it is there.
     pub async fn get(&self, key: &ContentKey) -> Result<Bytes, StoreError> {
         if let Some(body) = self.cache.get(key) {
+            self.counters.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(body);
         }
+        self.counters.misses.fetch_add(1, Ordering::Relaxed);
         let body = self.backend.get(key).await?;
         self.cache.insert(key.clone(), body.clone());
         Ok(body)
@@ -73,5 +93,13 @@ impl ContentStore {
     /// Bytes currently held by the cache.
     pub fn cached_bytes(&self) -> u64 {
         self.cache.weight()
+    }
+
+    pub fn cache_stats(&self) -> CacheStats {
+        CacheStats {
+            hits: self.counters.hits.load(Ordering::Relaxed),
+            misses: self.counters.misses.load(Ordering::Relaxed),
+            bytes: self.cache.weight(),
+        }
     }
 }

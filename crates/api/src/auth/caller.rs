@@ -3,12 +3,14 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::http::header::{AUTHORIZATION, HeaderMap};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use domain::{Role, Tier};
 use paperclip::actix::Apiv2Security;
 use uuid::Uuid;
 
+use crate::rate_limit::VerifiedSubject;
+use crate::request_context::LoggedUser;
 use crate::{ApiError, AppState};
 
 /// Who is calling: a verified token's subject with their current tier and role.
@@ -70,10 +72,11 @@ impl Caller {
     }
 }
 
-fn bearer_token(request: &HttpRequest) -> Option<String> {
-    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
+/// The token of an `Authorization: Bearer <token>` header.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 impl FromRequest for Caller {
@@ -82,15 +85,24 @@ impl FromRequest for Caller {
 
     fn from_request(request: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = request.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer_token(request);
+        // The rate limiter has usually verified the token already.
+        let verified = request.extensions().get::<VerifiedSubject>().map(|subject| subject.0);
+        let subject = match (verified, &state) {
+            (Some(id), _) => Ok(id),
+            (None, Some(state)) => match bearer_token(request.headers()) {
+                Some(token) => {
+                    state.auth.tokens.verify(token).ok_or("The token is invalid or expired.")
+                }
+                None => Err("A bearer token is required."),
+            },
+            (None, None) => Err("A bearer token is required."),
+        };
+        if let Ok(id) = subject {
+            request.extensions_mut().insert(LoggedUser(id));
+        }
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state is missing"))?;
-            let token = token
-                .ok_or_else(|| ApiError::Unauthorized("A bearer token is required.".into()))?;
-            let id =
-                state.auth.tokens.verify(&token).ok_or_else(|| {
-                    ApiError::Unauthorized("The token is invalid or expired.".into())
-                })?;
+            let id = subject.map_err(|message| ApiError::Unauthorized(message.into()))?;
             let (tier, role) = state.auth.access.get(&state.db, id).await?.ok_or_else(|| {
                 ApiError::Unauthorized("The token's user no longer exists.".into())
             })?;

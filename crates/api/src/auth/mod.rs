@@ -13,6 +13,7 @@ use persistence::Database;
 use quick_cache::sync::Cache;
 use uuid::Uuid;
 
+pub(crate) use caller::bearer_token;
 pub use caller::{Caller, UserRef};
 pub use passwords::Passwords;
 pub use tokens::{IssuedToken, Tokens};

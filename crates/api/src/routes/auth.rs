@@ -186,10 +186,12 @@ pub async fn login(
     let request = body.into_inner();
     let user = state.db.find_user_by_email(&request.email).await?;
     let hash = user.as_ref().map(|user| user.password_hash.clone());
-    if !state.auth.passwords.verify(request.password, hash).await? {
+    let verified = state.auth.passwords.verify(request.password, hash).await?;
+    let Some(mut user) = user.filter(|_| verified) else {
+        state.metrics.login("rejected");
         return Err(ApiError::InvalidCredentials);
-    }
-    let mut user = user.ok_or(ApiError::InvalidCredentials)?;
+    };
+    state.metrics.login("succeeded");
     let now = Utc::now();
     state.db.record_login(user.id, now).await?;
     user.last_login = Some(now);

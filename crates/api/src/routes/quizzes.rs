@@ -388,8 +388,23 @@ pub async fn submit_quiz(
     quiz_id: Path<String>,
     body: Json<SubmitRequest>,
 ) -> Result<WithStatus<SubmissionResult>, ApiError> {
-    let quiz = open_quiz(&state, &caller, &quiz_id).await?;
-    let request = body.into_inner();
+    let result = grade_and_record(&state, caller, &quiz_id, body.into_inner()).await;
+    let outcome = match &result {
+        Ok(WithStatus(StatusCode::CREATED, _)) => "graded",
+        Ok(_) => "replayed",
+        Err(_) => "rejected",
+    };
+    state.metrics.quiz_submission(outcome);
+    result
+}
+
+async fn grade_and_record(
+    state: &AppState,
+    caller: Caller,
+    quiz_id: &str,
+    request: SubmitRequest,
+) -> Result<WithStatus<SubmissionResult>, ApiError> {
+    let quiz = open_quiz(state, &caller, quiz_id).await?;
     request.validate().map_err(|errors| ApiError::from_validation(&errors))?;
     let answers: HashMap<String, Submitted> =
         request.answers.into_iter().map(|(id, value)| (id, value.into())).collect();
@@ -413,7 +428,7 @@ pub async fn submit_quiz(
     match state.db.record_attempt(&new, quiz.max_attempts).await? {
         AttemptOutcome::Recorded(attempt) => {
             state.activity.touch(caller.id);
-            crate::routes::progress::check_in_caller_quietly(&state, caller.id).await;
+            crate::routes::progress::check_in_caller_quietly(state, caller.id).await;
             Ok(WithStatus(StatusCode::CREATED, result_body(&quiz, &attempt, &grade)))
         }
         AttemptOutcome::AlreadyRecorded(first) => replay(&quiz, &first, &stored),

@@ -5,12 +5,15 @@ use std::time::Duration;
 
 use api::activity::Activity;
 use api::auth::{AccessCache, Auth, Passwords, Tokens};
-use api::{ApiSettings, AppState, Application, ChapterCatalog, QuizCatalog};
+use api::{
+    ApiSettings, AppState, Application, ChapterCatalog, Metrics, QuizCatalog, RateLimitSettings,
+    RateLimits, ServeOptions,
+};
 use domain::{AccessPolicy, Role, Tier};
 use persistence::{Database, NewUser, PoolOptions};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
-use storage::{ContentStore, MemoryBackend, S3Backend, S3Settings};
+use storage::{ContentBackend, ContentStore, MemoryBackend, S3Backend, S3Settings};
 use uuid::Uuid;
 
 pub const JWT_SECRET: &[u8] = b"test-secret-that-is-long-enough-for-hs256";
@@ -27,7 +30,30 @@ pub struct TestApp {
     pub activity: Activity,
     pub store: ContentStore,
     pub search: search::CourseSearch,
+    pub rate_limits: RateLimits,
     _folder: tempfile::TempDir,
+}
+
+/// How a test app runs: by default with rate limits off, so tests may sign up freely.
+#[derive(Debug, Clone)]
+pub struct TestOptions {
+    pub limits: RateLimitSettings,
+    pub trusted_proxies: &'static str,
+    pub request_timeout: Duration,
+    pub cors_origins: Vec<String>,
+    pub public_url: &'static str,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        Self {
+            limits: RateLimitSettings { per_minute: 0, auth_per_minute: 0 },
+            trusted_proxies: "",
+            request_timeout: Duration::from_secs(30),
+            cors_origins: Vec::new(),
+            public_url: "http://localhost:8000",
+        }
+    }
 }
 
 /// A signed-up learner.
@@ -129,7 +155,7 @@ impl TestApp {
 
 pub fn settings() -> ApiSettings {
     ApiSettings {
-        public_url: "http://localhost:8000".into(),
+        public_url: TestOptions::default().public_url.into(),
         version: "test".into(),
         access_policy: AccessPolicy { free_chapters: 3 },
         upgrade_url: UPGRADE_URL.into(),
@@ -145,7 +171,22 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with_course(course: &Path) -> TestApp {
     let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
     let (db, folder) = course_database(&store, course, None).await;
-    start(db, store, folder).await
+    start(db, store, folder, TestOptions::default()).await
+}
+
+/// Spawns the app with the sample course and the given options.
+pub async fn spawn_app_with(options: TestOptions) -> TestApp {
+    let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
+    let (db, folder) = course_database(&store, &testkit::sample_course(), None).await;
+    start(db, store, folder, options).await
+}
+
+/// Spawns the app with the sample course imported into `backend`, behind a cache that
+/// holds `cache_bytes`.
+pub async fn spawn_app_with_backend(backend: Arc<dyn ContentBackend>, cache_bytes: u64) -> TestApp {
+    let store = ContentStore::new(backend, cache_bytes);
+    let (db, folder) = course_database(&store, &testkit::sample_course(), None).await;
+    start(db, store, folder, TestOptions::default()).await
 }
 
 /// Spawns the app on a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
@@ -154,7 +195,7 @@ pub async fn spawn_app_on_postgres(test: &str) -> Option<TestApp> {
     let fresh = testkit::fresh_postgres(test).await?;
     let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
     let (db, folder) = course_database(&store, &testkit::sample_course(), Some(&fresh.url)).await;
-    Some(start(db, store, folder).await)
+    Some(start(db, store, folder, TestOptions::default()).await)
 }
 
 /// A fresh database (SQLite unless `url` is given) with `course` imported, its bodies put in
@@ -187,7 +228,7 @@ pub async fn spawn_app_with_unreachable_store() -> TestApp {
         request_timeout: Duration::from_secs(1),
     })
     .unwrap();
-    start(db, ContentStore::new(Arc::new(dead), 1024), folder).await
+    start(db, ContentStore::new(Arc::new(dead), 1024), folder, TestOptions::default()).await
 }
 
 /// Spawns the app on a database nobody listens for, as during an outage.
@@ -196,10 +237,15 @@ pub async fn spawn_app_without_database() -> TestApp {
         PoolOptions { acquire_timeout: Duration::from_millis(300), ..PoolOptions::default() };
     let db = Database::connect("postgres://nobody@127.0.0.1:9/none", &pool).await.unwrap();
     let store = ContentStore::new(Arc::new(MemoryBackend::default()), 1024);
-    start(db, store, tempfile::tempdir().unwrap()).await
+    start(db, store, tempfile::tempdir().unwrap(), TestOptions::default()).await
 }
 
-async fn start(db: Database, store: ContentStore, folder: tempfile::TempDir) -> TestApp {
+async fn start(
+    db: Database,
+    store: ContentStore,
+    folder: tempfile::TempDir,
+    options: TestOptions,
+) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let tokens = Arc::new(Tokens::new(JWT_SECRET, ISSUER, Duration::from_secs(3600)));
     let auth = Auth {
@@ -211,6 +257,14 @@ async fn start(db: Database, store: ContentStore, folder: tempfile::TempDir) -> 
     let search = api::search_index::empty().unwrap();
     // An app without a database starts with an empty index, like a server during an outage.
     let _ = api::search_index::refresh(&db, &store, &search).await;
+    let metrics = Metrics::new(&db, &store);
+    let rate_limits = RateLimits::new(
+        options.limits,
+        &tokens,
+        options.trusted_proxies.parse().unwrap(),
+        &metrics,
+    )
+    .unwrap();
     let state = AppState {
         db: db.clone(),
         store: store.clone(),
@@ -219,9 +273,16 @@ async fn start(db: Database, store: ContentStore, folder: tempfile::TempDir) -> 
         quizzes: QuizCatalog::default(),
         activity: activity.clone(),
         search: search.clone(),
-        settings: settings(),
+        metrics,
+        settings: ApiSettings { public_url: options.public_url.into(), ..settings() },
     };
-    let app = Application::build(state, listener, 1).unwrap();
+    let serve = ServeOptions {
+        shutdown_timeout_secs: 1,
+        request_timeout: options.request_timeout,
+        cors_origins: options.cors_origins,
+        rate_limits: rate_limits.clone(),
+    };
+    let app = Application::build(state, listener, serve).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -232,6 +293,7 @@ async fn start(db: Database, store: ContentStore, folder: tempfile::TempDir) -> 
         activity,
         store,
         search,
+        rate_limits,
         _folder: folder,
     }
 }

@@ -8,6 +8,7 @@ mod chapters;
 mod errors;
 mod health;
 mod helpers;
+mod operations;
 mod progress;
 mod quizzes;
 mod search;
