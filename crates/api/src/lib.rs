@@ -11,6 +11,7 @@ pub mod activity;
 pub mod auth;
 mod catalog;
 mod client_ip;
+mod docs;
 mod dto;
 mod error;
 mod expiring;

@@ -1,41 +1,598 @@
-//! Post-processing of the document paperclip generates (Swagger 2 converted to OpenAPI 3.0).
+//! Post-processing of the document paperclip generates (Swagger 2 converted to OpenAPI 3.0):
+//! the one place that fills its gaps, so that GPT Actions and SDK generators read the truth.
+//!
+//! paperclip documents each handler's path, parameters, body and success schema. It cannot
+//! say: that tokens are HTTP bearer tokens, where the API lives (`servers`), which `Option`
+//! fields serialise as `null`, that an answer is a string *or* an array and a question's
+//! shape depends on its kind, which limits the validators enforce, which errors an operation
+//! returns, or how ChatGPT should treat it. Those are written here, from tables kept next to
+//! the routes they describe; unit tests fail when a table names something the document
+//! lacks, so the tables cannot silently drift.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use crate::ApiSettings;
 
-/// Fills what paperclip leaves out: title, version and `servers`.
-pub fn finish_document(mut document: Value, settings: &ApiSettings) -> Value {
-    if let Some(root) = document.as_object_mut() {
-        root.insert(
-            "info".into(),
+/// The operations whose calls change a learner's data: ChatGPT asks before calling them.
+const CONSEQUENTIAL: [&str; 6] =
+    ["submitQuiz", "updateProgress", "recordCheckin", "upgradeTier", "updateMe", "register"];
+
+/// Error statuses each operation can return besides the ones every operation can (429 rate
+/// limited, 500, 503 dependency down or timed out) and the ones its shape implies (401 with a
+/// bearer token, 400/413 with a JSON body, 422 with parameters or a validated body).
+const EXTRA_ERRORS: [(&str, &[u16]); 21] = [
+    ("getHealth", &[]),
+    ("register", &[409]),
+    ("login", &[401]),
+    ("getMe", &[]),
+    ("updateMe", &[]),
+    ("listChapters", &[]),
+    ("getChapter", &[403, 404]),
+    ("getNextChapter", &[404]),
+    ("getPreviousChapter", &[404]),
+    ("checkAccess", &[403, 404]),
+    ("getUserTier", &[403, 404]),
+    ("upgradeTier", &[403, 404]),
+    ("searchCourse", &[]),
+    ("getProgress", &[403, 404]),
+    ("updateProgress", &[403, 404]),
+    ("getStreak", &[403, 404]),
+    ("recordCheckin", &[403, 404]),
+    ("listQuizzes", &[]),
+    ("getQuiz", &[403, 404]),
+    ("submitQuiz", &[403, 404, 409]),
+    ("getQuizResults", &[403, 404]),
+];
+
+const UUID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// Descriptions and limits of parameters, by operation (`*`: every operation).
+fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
+    vec![
+        (
+            "*",
+            "chapter_ref",
             json!({
-                "title": "Course Companion API",
-                "version": settings.version,
-                "description": "Deterministic backend of an AI tutor: course content verbatim, \
-                    navigation, search, rule-graded quizzes, progress and streaks.",
-                "license": { "name": "GPL-3.0-or-later" },
+                "description": "The chapter's UUID or its slug, e.g. `what-is-an-ai-agent`.",
+                "schema": { "type": "string", "minLength": 1, "maxLength": 100,
+                    "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$|^[0-9a-fA-F-]{36}$" },
+                "example": "what-is-an-ai-agent",
             }),
-        );
-        root.insert("servers".into(), json!([{ "url": settings.public_url }]));
+        ),
+        (
+            "*",
+            "quiz_id",
+            json!({
+                "description": "The quiz's UUID: `quiz_id` of a chapter, or `id` in listQuizzes.",
+                "schema": { "type": "string", "format": "uuid", "pattern": UUID_PATTERN },
+            }),
+        ),
+        (
+            "*",
+            "user",
+            json!({
+                "description": "`me` for the signed-in learner, or a user's UUID (only admins may \
+                    name another user).",
+                "schema": { "type": "string", "pattern": format!("^me$|{UUID_PATTERN}") },
+                "example": "me",
+            }),
+        ),
+        (
+            "searchCourse",
+            "q",
+            json!({
+                "description": "What to look for, 2–200 characters after trimming. Words are \
+                    stemmed; \"quoted phrases\" must match in order; small typos in words of 5 \
+                    letters or more are tolerated.",
+                "schema": { "type": "string", "minLength": 2, "maxLength": 200 },
+                "example": "tool calling errors",
+            }),
+        ),
+        (
+            "searchCourse",
+            "limit",
+            json!({ "description": "Results per page, 1–50 (default 10).",
+                "schema": { "type": "integer", "format": "int32", "minimum": 1, "maximum": 50 } }),
+        ),
+        (
+            "searchCourse",
+            "offset",
+            json!({ "description": "Results to skip, 0–1000 (default 0).",
+                "schema": { "type": "integer", "format": "int32", "minimum": 0, "maximum": 1000 } }),
+        ),
+        (
+            "getQuizResults",
+            "limit",
+            json!({ "description": "Attempts per page, 1–100 (default 20).",
+                "schema": { "type": "integer", "format": "int32", "minimum": 1, "maximum": 100 } }),
+        ),
+        (
+            "getQuizResults",
+            "offset",
+            json!({ "description": "Attempts to skip (default 0).",
+                "schema": { "type": "integer", "format": "int32", "minimum": 0 } }),
+        ),
+    ]
+}
+
+/// Limits of request body fields, matching the validators (`validator` attributes and the
+/// domain's account rules).
+fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
+    let email = json!({ "format": "email", "maxLength": 254, "example": "ada@example.com" });
+    let password = json!({ "minLength": 8, "maxLength": 72,
+        "pattern": "^(?=.*[A-Za-z])(?=.*[0-9]).*$", "example": "correct horse 1",
+        "description": "8–72 bytes with at least one letter and one digit." });
+    let name = json!({ "maxLength": 100 });
+    let background = json!({ "maxLength": 500 });
+    let timezone = json!({ "maxLength": 64, "example": "Europe/Lisbon",
+        "description": "An IANA timezone; daily streaks follow the learner's local day." });
+    vec![
+        ("RegisterRequest", "email", email.clone()),
+        ("RegisterRequest", "password", password),
+        ("RegisterRequest", "name", name.clone()),
+        ("RegisterRequest", "timezone", timezone.clone()),
+        ("RegisterRequest", "background", background.clone()),
+        ("LoginRequest", "email", email),
+        ("LoginRequest", "password", json!({ "minLength": 1, "maxLength": 1024 })),
+        ("UpdateProfileRequest", "name", name),
+        ("UpdateProfileRequest", "timezone", timezone),
+        ("UpdateProfileRequest", "background", background),
+        ("UpgradeRequest", "reason", json!({ "maxLength": 500 })),
+        ("SubmitRequest", "submission_id", json!({ "minLength": 1, "maxLength": 100 })),
+    ]
+}
+
+/// Realistic request bodies, so that the agent sees what to send.
+fn request_examples() -> Vec<(&'static str, Value)> {
+    vec![
+        (
+            "register",
+            json!({ "email": "ada@example.com", "password": "correct horse 1", "name": "Ada",
+                "timezone": "Europe/Lisbon", "background": "backend developer, new to ML" }),
+        ),
+        ("login", json!({ "email": "ada@example.com", "password": "correct horse 1" })),
+        (
+            "submitQuiz",
+            json!({ "submission_id": "ada-ch1-attempt-1", "answers": {
+                "0b6f1c52-8d3e-4f7a-9c61-2d4e5f6a7b80": "B",
+                "1c7a2d63-9e4f-4a8b-8d72-3e5f6a7b8c91": ["A", "C"],
+                "2d8b3e74-af50-4b9c-9e83-4f6a7b8c9da2": "true" } }),
+        ),
+        ("updateProgress", json!({ "chapter_id": "what-is-an-ai-agent", "completed": true })),
+        ("checkAccess", json!({ "resource": "chapter-4" })),
+        (
+            "upgradeTier",
+            json!({ "user_id": "6f1d2c3b-4a59-4e8f-9a7b-1c2d3e4f5a6b", "new_tier": "premium",
+                "reason": "annual plan purchased" }),
+        ),
+    ]
+}
+
+/// Fills what paperclip leaves out; see the module documentation.
+pub fn finish_document(mut document: Value, settings: &ApiSettings) -> Value {
+    let Some(root) = document.as_object_mut() else {
+        return document;
+    };
+    root.insert(
+        "info".into(),
+        json!({
+            "title": "Course Companion API",
+            "version": settings.version,
+            "description": "Deterministic backend of an AI tutor: course content verbatim, \
+                navigation, search, rule-graded quizzes, progress and streaks. Every error is \
+                JSON `{error, message, details?}`; `error` is a stable snake_case code.",
+            "license": { "name": "GPL-3.0-or-later" },
+        }),
+    );
+    root.insert("servers".into(), json!([{ "url": settings.public_url }]));
+    let components = root.entry("components").or_insert_with(|| json!({}));
+    set(
+        components,
+        "securitySchemes",
+        json!({
+            "bearerAuth": {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": "An access token from login or register (`access_token`).",
+            }
+        }),
+    );
+    let schemas = components
+        .as_object_mut()
+        .map(|components| components.entry("schemas").or_insert_with(|| json!({})));
+    if let Some(Value::Object(schemas)) = schemas {
+        describe_answers_and_questions(schemas);
+        schemas.insert("Error".into(), error_schema());
+    }
+    let request_schemas = request_schema_names(&document);
+    if let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") {
+        for (name, schema) in schemas.iter_mut() {
+            if !request_schemas.contains(name) && name != "Error" {
+                require_and_null_optionals(schema);
+            }
+        }
+        for (schema, property, rules) in body_rules() {
+            if let Some(target) = schemas
+                .get_mut(schema)
+                .and_then(|s| s.pointer_mut(&format!("/properties/{property}")))
+            {
+                merge(target, &rules);
+            }
+        }
+    }
+    if let Some(Value::Object(paths)) = document.get_mut("paths") {
+        for operation in
+            paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut())
+        {
+            finish_operation(operation);
+        }
     }
     document
+}
+
+/// The shared error body.
+fn error_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "Every error: a stable code, a message for a human, optional details.",
+        "required": ["error", "message"],
+        "properties": {
+            "error": { "type": "string", "pattern": "^[a-z_]+$",
+                "description": "Stable snake_case code, e.g. `upgrade_required`, `rate_limited`." },
+            "message": { "type": "string", "description": "For a human; may change." },
+            "details": { "type": "object", "additionalProperties": true,
+                "description": "422: `fields` (field → problems). 403 upgrade_required: \
+                    `required_tier`, `upgrade_url`. 429: `retry_after_secs`. 500: `request_id`." },
+        },
+        "example": { "error": "upgrade_required", "message": "This needs the premium tier.",
+            "details": { "required_tier": "premium", "upgrade_url": "https://example.com/upgrade" } },
+    })
+}
+
+/// One option key (`"B"`), `"true"`/`"false"`, or the keys of a multiple-choice answer.
+fn answer_value(description: &str, nullable: bool) -> Value {
+    let mut schema = json!({
+        "description": description,
+        "oneOf": [
+            { "type": "string", "description": "An option key, or `true`/`false`.", "example": "B" },
+            { "type": "array", "items": { "type": "string" }, "description": "Option keys of a \
+                multiple-choice answer.", "example": ["A", "C"] },
+        ],
+    });
+    if nullable {
+        set(&mut schema, "nullable", json!(true));
+    }
+    schema
+}
+
+/// Answers are a string or an array of strings, and a question's shape depends on its kind:
+/// paperclip documents both as bare objects.
+fn describe_answers_and_questions(schemas: &mut Map<String, Value>) {
+    if let Some(answers) =
+        schemas.get_mut("SubmitRequest").and_then(|s| s.pointer_mut("/properties/answers"))
+    {
+        set(answers, "additionalProperties", answer_value("The answer to one question.", false));
+        set(answers, "example", json!({ "0b6f1c52-8d3e-4f7a-9c61-2d4e5f6a7b80": "B" }));
+    }
+    if let Some(result) = schemas
+        .get_mut("SubmissionResult")
+        .and_then(|s| s.pointer_mut("/properties/results/items/properties"))
+    {
+        set(result, "selected", answer_value("The answer as graded; null when unanswered.", true));
+        set(
+            result,
+            "correct_answer",
+            answer_value(
+                "The correct answer; null when the quiz reveals answers only after a pass and this \
+                attempt failed.",
+                true,
+            ),
+        );
+    }
+    let question = schemas
+        .get_mut("QuizView")
+        .and_then(|s| s.pointer_mut("/properties/questions/items"))
+        .map(|items| {
+            std::mem::replace(items, json!({ "$ref": "#/components/schemas/QuizQuestion" }))
+        });
+    let Some(question) = question else {
+        return;
+    };
+    let kinds = [
+        (
+            "single_choice",
+            "SingleChoiceQuestion",
+            json!({ "minItems": 2, "maxItems": 6 }),
+            "Answer with one option key.",
+        ),
+        (
+            "multiple_choice",
+            "MultipleChoiceQuestion",
+            json!({ "minItems": 2, "maxItems": 6 }),
+            "Answer with an array of option keys; graded as an exact set.",
+        ),
+        (
+            "true_false",
+            "TrueFalseQuestion",
+            json!({ "maxItems": 0 }),
+            "Answer `true` or `false`; no options.",
+        ),
+    ];
+    let mut mapping = Map::new();
+    let mut variants = Vec::new();
+    for (kind, name, options, description) in kinds {
+        let mut variant = question.clone();
+        set(
+            &mut variant,
+            "description",
+            json!(format!("A {} question. {description}", kind.replace('_', " "))),
+        );
+        if let Some(properties) = variant.get_mut("properties") {
+            set(properties, "kind", json!({ "type": "string", "enum": [kind] }));
+        }
+        if let Some(option_list) = variant.pointer_mut("/properties/options") {
+            merge(option_list, &options);
+        }
+        let reference = format!("#/components/schemas/{name}");
+        mapping.insert(kind.into(), json!(reference));
+        variants.push(json!({ "$ref": reference }));
+        schemas.insert(name.into(), variant);
+    }
+    schemas.insert(
+        "QuizQuestion".into(),
+        json!({
+            "description": "A question as a learner sees it: never its answer or explanation.",
+            "oneOf": variants,
+            "discriminator": { "propertyName": "kind", "mapping": mapping },
+        }),
+    );
+}
+
+/// Names of the component schemas that are request bodies.
+fn request_schema_names(document: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    let paths =
+        document.get("paths").and_then(Value::as_object).into_iter().flat_map(|p| p.values());
+    for operation in paths.filter_map(Value::as_object).flat_map(|item| item.values()) {
+        if let Some(reference) = operation
+            .pointer("/requestBody/content/application~1json/schema/$ref")
+            .and_then(Value::as_str)
+        {
+            names.push(reference.trim_start_matches("#/components/schemas/").to_owned());
+        }
+    }
+    names
+}
+
+/// In a response, a field paperclip left optional is an `Option` serialised as `null`: it is
+/// always present, so it is required and nullable.
+fn require_and_null_optionals(schema: &mut Value) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let already = object_required(object);
+    let mut every_field = None;
+    if let Some(Value::Object(properties)) = object.get_mut("properties") {
+        for (name, property) in properties.iter_mut() {
+            if !already.contains(name) {
+                mark_nullable(property);
+            }
+            require_and_null_optionals(property);
+        }
+        every_field = Some(properties.keys().map(|name| json!(name)).collect());
+    }
+    if let Some(names) = every_field {
+        object.insert("required".into(), Value::Array(names));
+    }
+    for key in ["items", "additionalProperties"] {
+        if let Some(inner) = object.get_mut(key) {
+            require_and_null_optionals(inner);
+        }
+    }
+}
+
+fn object_required(object: &Map<String, Value>) -> Vec<String> {
+    object
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|names| names.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+fn mark_nullable(property: &mut Value) {
+    if let Some(reference) = property.get("$ref").cloned() {
+        // OpenAPI 3.0 ignores siblings of `$ref`.
+        *property = json!({ "allOf": [{ "$ref": reference }], "nullable": true });
+    } else if let Some(object) = property.as_object_mut() {
+        object.insert("nullable".into(), json!(true));
+    }
+}
+
+/// Sets `key` on an object schema (and leaves anything else alone).
+fn set(target: &mut Value, key: &str, value: Value) {
+    if let Some(object) = target.as_object_mut() {
+        object.insert(key.to_owned(), value);
+    }
+}
+
+fn merge(target: &mut Value, additions: &Value) {
+    if let (Some(target), Some(additions)) = (target.as_object_mut(), additions.as_object()) {
+        for (key, value) in additions {
+            match (target.get_mut(key), value) {
+                (Some(existing @ Value::Object(_)), Value::Object(_)) => merge(existing, value),
+                _ => {
+                    target.insert(key.clone(), value.clone());
+                }
+            }
+        }
+    }
+}
+
+fn error_response(status: u16) -> Value {
+    let description = match status {
+        400 => "Malformed JSON body (`bad_request`).",
+        401 => {
+            "No bearer token, or one that is invalid or expired (`unauthorized`); at login, \
+            a wrong email or password (`invalid_credentials`)."
+        }
+        403 => {
+            "Not allowed: another user's data or an admin route (`forbidden`), or a chapter \
+            the learner's tier does not open (`upgrade_required`, with `details.upgrade_url`)."
+        }
+        404 => "No such resource (`not_found`).",
+        409 => "Conflict with stored data (`email_taken`, `attempt_limit_reached`).",
+        413 => "JSON body over 64 KiB (`payload_too_large`).",
+        422 => "Invalid input (`validation_failed`); `details.fields` names each field.",
+        429 => "Too many requests (`rate_limited`); retry after `Retry-After` seconds.",
+        503 => {
+            "A dependency is down or the request took too long (`service_unavailable`); \
+            retry shortly."
+        }
+        _ => "Internal error (`internal_error`); quote `details.request_id` when reporting it.",
+    };
+    let mut response = json!({
+        "description": description,
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } },
+    });
+    if status == 429 || status == 503 {
+        set(
+            &mut response,
+            "headers",
+            json!({ "Retry-After": {
+            "description": "Seconds to wait before retrying.",
+            "schema": { "type": "integer", "minimum": 1 } } }),
+        );
+    }
+    response
+}
+
+fn finish_operation(operation: &mut Value) {
+    let Some(id) = operation.get("operationId").and_then(Value::as_str).map(str::to_owned) else {
+        return;
+    };
+    let secured = operation.get("security").is_some();
+    let has_body = operation.get("requestBody").is_some();
+    let has_parameters =
+        operation.get("parameters").and_then(Value::as_array).is_some_and(|p| !p.is_empty());
+    let mut statuses: Vec<u16> = vec![500, 503];
+    if id != "getHealth" {
+        statuses.push(429);
+    }
+    if secured {
+        statuses.push(401);
+    }
+    if has_body {
+        statuses.extend([400, 413, 422]);
+    }
+    if has_parameters {
+        statuses.push(422);
+    }
+    if let Some((_, extra)) = EXTRA_ERRORS.iter().find(|(name, _)| *name == id) {
+        statuses.extend(extra.iter());
+    }
+    statuses.sort_unstable();
+    statuses.dedup();
+
+    let responses =
+        operation.as_object_mut().map(|o| o.entry("responses").or_insert_with(|| json!({})));
+    if let Some(Value::Object(responses)) = responses {
+        let success = responses.get("200").cloned();
+        match id.as_str() {
+            // 201 for a new attempt, 200 for a replay of the same submission_id.
+            "submitQuiz" => {
+                if let Some(mut created) = success.clone() {
+                    set(&mut created, "description", json!("Graded and stored."));
+                    responses.insert("201".into(), created);
+                }
+                if let Some(replayed) = responses.get_mut("200") {
+                    set(
+                        replayed,
+                        "description",
+                        json!("A retry with a known submission_id: the first result."),
+                    );
+                }
+            }
+            "getChapter" => {
+                responses.insert(
+                    "304".into(),
+                    json!({ "description": "Not modified: the If-None-Match ETag still matches." }),
+                );
+            }
+            // /health answers 503 with the same body, naming the part that is down.
+            "getHealth" => {
+                if let Some(success) = success {
+                    responses.insert("503".into(), success);
+                }
+            }
+            _ => {}
+        }
+        for status in statuses {
+            responses.entry(status.to_string()).or_insert_with(|| error_response(status));
+        }
+    }
+
+    let consequential = CONSEQUENTIAL.contains(&id.as_str());
+    set(operation, "x-openai-isConsequential", json!(consequential));
+    if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
+        for parameter in parameters.iter_mut() {
+            let name = parameter.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
+            for (scope, parameter_name, rules) in parameter_rules() {
+                if parameter_name == name && (scope == "*" || scope == id) {
+                    merge(parameter, &rules);
+                }
+            }
+        }
+    }
+    if let Some((_, example)) = request_examples().into_iter().find(|(name, _)| *name == id)
+        && let Some(media) = operation.pointer_mut("/requestBody/content/application~1json")
+    {
+        set(media, "example", example);
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn servers_come_from_the_public_url() {
-        let settings = ApiSettings {
+    fn settings() -> ApiSettings {
+        ApiSettings {
             public_url: "https://api.example.com".into(),
             version: "1.2.3".into(),
             access_policy: domain::AccessPolicy::default(),
             upgrade_url: String::new(),
-        };
-        let document = finish_document(json!({ "openapi": "3.0.0" }), &settings);
+        }
+    }
+
+    #[test]
+    fn servers_come_from_the_public_url() {
+        let document = finish_document(json!({ "openapi": "3.0.0" }), &settings());
         assert_eq!(document["servers"][0]["url"], "https://api.example.com");
         assert_eq!(document["info"]["version"], "1.2.3");
+        assert_eq!(document["components"]["securitySchemes"]["bearerAuth"]["scheme"], "bearer");
+    }
+
+    #[test]
+    fn optional_response_fields_become_required_and_nullable() {
+        let document = json!({
+            "openapi": "3.0.0",
+            "paths": { "/x": { "post": { "operationId": "x",
+                "requestBody": { "content": { "application/json": { "schema": { "$ref": "#/components/schemas/In" } } } } } } },
+            "components": { "schemas": {
+                "In": { "type": "object", "properties": { "a": { "type": "string" } } },
+                "Out": { "type": "object", "required": ["id"], "properties": {
+                    "id": { "type": "string" },
+                    "nested": { "type": "object", "properties": { "b": { "type": "integer" } } } } },
+            } },
+        });
+        let document = finish_document(document, &settings());
+        let out = &document["components"]["schemas"]["Out"];
+        assert_eq!(out["required"], json!(["id", "nested"]));
+        assert_eq!(out["properties"]["nested"]["nullable"], true);
+        assert_eq!(out["properties"]["nested"]["properties"]["b"]["nullable"], true);
+        assert!(out["properties"]["id"].get("nullable").is_none());
+        let request = &document["components"]["schemas"]["In"];
+        assert!(request["properties"]["a"].get("nullable").is_none(), "requests stay as they are");
     }
 }

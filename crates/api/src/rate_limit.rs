@@ -20,8 +20,11 @@ use crate::metrics::Metrics;
 
 /// Paths the stricter password limit applies to.
 const AUTH_PATHS: [&str; 2] = ["/api/v1/auth/login", "/api/v1/auth/register"];
-/// Paths no limit applies to: probes and scrapes must keep working during a flood.
-const EXEMPT_PATHS: [&str; 2] = ["/health", "/metrics"];
+/// Paths no limit applies to: probes and scrapes must keep working during a flood, and the
+/// document and its viewer are static.
+fn is_exempt(path: &str) -> bool {
+    matches!(path, "/health" | "/metrics" | "/openapi.json" | "/docs") || path.starts_with("/docs/")
+}
 
 /// Requests per minute; `0` switches a limit off.
 #[derive(Debug, Clone, Copy)]
@@ -88,7 +91,7 @@ impl KeyExtractor for RateKeys {
             return Ok(RateKey::Exempt);
         }
         match self.scope {
-            Scope::Api if EXEMPT_PATHS.contains(&path) => return Ok(RateKey::Exempt),
+            Scope::Api if is_exempt(path) => return Ok(RateKey::Exempt),
             Scope::Api => {
                 let subject =
                     bearer_token(request.headers()).and_then(|token| self.tokens.verify(token));

@@ -14,6 +14,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web as actix};
 use paperclip::actix::{OpenApiExt, web};
 use paperclip::v2::models::DefaultApiRaw;
 
+use crate::docs;
 use crate::error::{ApiError, ErrorBody};
 use crate::metrics::serve_metrics;
 use crate::openapi::finish_document;
@@ -89,6 +90,7 @@ impl Application {
                 })
                 .build()
                 .route("/metrics", actix::get().to(serve_metrics))
+                .configure(docs::configure)
                 .default_service(actix::to(unknown_route))
         })
         .listen(listener)?

@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 use storage::{ContentBackend, ContentStore, MemoryBackend, S3Backend, S3Settings};
 use uuid::Uuid;
 
+use crate::contract::Contract;
+
 pub const JWT_SECRET: &[u8] = b"test-secret-that-is-long-enough-for-hs256";
 pub const ISSUER: &str = "course-companion";
 pub const UPGRADE_URL: &str = "https://example.com/upgrade";
@@ -31,6 +33,8 @@ pub struct TestApp {
     pub store: ContentStore,
     pub search: search::CourseSearch,
     pub rate_limits: RateLimits,
+    /// The served `/openapi.json`: every JSON answer is checked against it.
+    pub contract: Arc<Contract>,
     _folder: tempfile::TempDir,
 }
 
@@ -71,12 +75,19 @@ impl TestApp {
     /// Sends a request and returns the status, headers and JSON body (`null` when empty),
     /// after checking the body leaks no password hash. Every test request goes through here.
     pub async fn send_full(&self, request: reqwest::RequestBuilder) -> (u16, HeaderMap, Value) {
-        let response = request.send().await.unwrap();
+        let (client, request) = request.build_split();
+        let request = request.unwrap();
+        let (method, path) =
+            (request.method().as_str().to_lowercase(), request.url().path().to_owned());
+        let response = client.execute(request).await.unwrap();
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.unwrap();
         testkit::assert_no_secret(&text);
         let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() };
+        if path != "/openapi.json" {
+            self.contract.check(&method, &path, status, &body);
+        }
         (status, headers, body)
     }
 
@@ -285,9 +296,13 @@ async fn start(
     let app = Application::build(state, listener, serve).unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let document = client.get(format!("{address}/openapi.json")).send().await.unwrap();
+    let contract = Arc::new(Contract::new(document.json().await.unwrap()));
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        client,
+        contract,
         db,
         tokens,
         activity,

@@ -5,6 +5,8 @@
 mod access;
 mod auth;
 mod chapters;
+mod contract;
+mod documentation;
 mod errors;
 mod health;
 mod helpers;
