@@ -1,0 +1,85 @@
+# shellcheck shell=bash
+# Shared by scripts/check-clients.sh and scripts/check-docs.sh (sourced, not run).
+#
+# Starts the companion binary on a fresh SQLite database and content folder, on a free
+# loopback port, and stops it (always) when the calling script exits.
+
+# Where pip/npm installs are kept between runs, outside the repository.
+export CLIENTS_CACHE="${COMPANION_CLIENTS_CACHE:-$HOME/.cache/course-companion/clients}"
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+step() {
+    echo "==> $*"
+}
+
+# A TCP port nobody listens on right now, on 127.0.0.1.
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# sha256 of the given files, to tell whether a cached install is still current.
+stamp_of() {
+    cat "$@" | sha256sum | cut -d' ' -f1
+}
+
+# npm_install_cached <source dir with package.json + package-lock.json> <cache dir>
+# Runs `npm ci` in the cache dir when the lock file changed since the last install.
+npm_install_cached() {
+    local source="$1" dir="$2" stamp
+    command -v npm >/dev/null || fail "npm is not installed (Node 20 is needed)"
+    mkdir -p "$dir"
+    stamp=$(stamp_of "$source/package.json" "$source/package-lock.json")
+    if [[ ! -d "$dir/node_modules" || "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]]; then
+        step "npm ci ($source → $dir)"
+        cp "$source/package.json" "$source/package-lock.json" "$dir/"
+        (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci failed in $dir"
+        echo "$stamp" >"$dir/.stamp"
+    fi
+}
+
+# start_server <binary> <work dir>: sets SERVER_PID, BASE_URL and SERVER_LOG (callers print
+# the log's tail on failure).
+# Must be called from the repository root (the binary reads config/ and content/ there).
+start_server() {
+    local binary="$1" work="$2" port
+    [[ -x "$binary" ]] || fail "no companion binary at $binary (build it with: make build)"
+    port=$(free_port)
+    BASE_URL="http://127.0.0.1:$port"
+    SERVER_LOG="$work/server.log"
+    mkdir -p "$work/content"
+    step "starting $binary on $BASE_URL (log: $SERVER_LOG)"
+    APP__DATABASE__URL="sqlite://$work/companion.db?mode=rwc" \
+        APP__STORAGE__LOCAL_DIR="$work/content" \
+        PORT="$port" PUBLIC_URL="$BASE_URL" \
+        "$binary" serve >"$SERVER_LOG" 2>&1 &
+    SERVER_PID=$!
+    local deadline=$((SECONDS + 90)) status
+    while :; do
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            SERVER_PID=""
+            fail "the server exited before answering /health (see its log)"
+        fi
+        status=$(curl -s -o /dev/null -w '%{http_code}' "$BASE_URL/health" || true)
+        [[ "$status" == 200 ]] && break
+        if ((SECONDS > deadline)); then
+            fail "GET /health did not answer 200 within 90 s (last: $status)"
+        fi
+        sleep 0.3
+    done
+    step "server ready (pid $SERVER_PID)"
+}
+
+stop_server() {
+    if [[ -n "${SERVER_PID:-}" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        local deadline=$((SECONDS + 35))
+        while kill -0 "$SERVER_PID" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
