@@ -6,7 +6,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/release/companion
 
 .PHONY: run build test lint fmt check-layers migrate import up down services services-stop bench \
-	check-zero-llm check-deploy e2e e2e-local e2e-run check-clients check-docs
+	check-zero-llm check-deploy e2e e2e-local e2e-run check-clients check-docs check-oauth
 
 ## Start the server on the embedded default (SQLite + ./data/content + the bundled course).
 run: build
@@ -96,6 +96,13 @@ check-clients: build
 ## listed; the screenshot goes to $${ARTIFACTS_DIR:-artifacts}/docs.png.
 check-docs: build
 	scripts/check-docs.sh $(BIN)
+
+## ChatGPT sign-in end to end (tests/oauth): headless Chromium signs a new learner up on our
+## pages and allows; authlib exchanges the code (client_secret_basic with PKCE, then
+## client_secret_post), uses the token on the API, refreshes and revokes. Screenshots of the
+## sign-in and consent pages (desktop and 375 px) go to $${ARTIFACTS_DIR:-artifacts}/.
+check-oauth: build
+	scripts/check-oauth.sh $(BIN)
 
 ## End-to-end tests (tests/e2e.rs) against the release binary, on a fresh database on the local
 ## PostgreSQL and s3s-fs (scripts/local-services.sh), then the disruptive #[ignore]d ones (they

@@ -16,6 +16,7 @@ mod dto;
 mod error;
 mod expiring;
 mod metrics;
+pub mod oauth;
 mod openapi;
 mod rate_limit;
 mod request_context;

@@ -187,6 +187,7 @@ pub fn finish_document(mut document: Value, settings: &ApiSettings) -> Value {
     );
     root.insert("servers".into(), json!([{ "url": settings.public_url }]));
     let components = root.entry("components").or_insert_with(|| json!({}));
+    let base = settings.public_url.trim_end_matches('/');
     set(
         components,
         "securitySchemes",
@@ -196,7 +197,18 @@ pub fn finish_document(mut document: Value, settings: &ApiSettings) -> Value {
                 "scheme": "bearer",
                 "bearerFormat": "JWT",
                 "description": "An access token from login or register (`access_token`).",
-            }
+            },
+            "oauth2": {
+                "type": "oauth2",
+                "description": "Each learner signs in from ChatGPT (authorization code, PKCE \
+                    S256 supported); the access token is then sent as a bearer token.",
+                "flows": { "authorizationCode": {
+                    "authorizationUrl": format!("{base}/oauth/authorize"),
+                    "tokenUrl": format!("{base}/oauth/token"),
+                    "refreshUrl": format!("{base}/oauth/token"),
+                    "scopes": { "learner": "Read the course and record your own progress." },
+                } },
+            },
         }),
     );
     let schemas = components
@@ -473,6 +485,10 @@ fn finish_operation(operation: &mut Value) {
         return;
     };
     let secured = operation.get("security").is_some();
+    if secured {
+        // Either scheme opens every learner route: a password login's token or an OAuth one.
+        set(operation, "security", json!([{ "bearerAuth": [] }, { "oauth2": ["learner"] }]));
+    }
     let has_body = operation.get("requestBody").is_some();
     let has_parameters =
         operation.get("parameters").and_then(Value::as_array).is_some_and(|p| !p.is_empty());
@@ -566,6 +582,7 @@ mod tests {
             version: "1.2.3".into(),
             access_policy: domain::AccessPolicy::default(),
             upgrade_url: String::new(),
+            oauth: crate::oauth::OAuthSettings::default(),
         }
     }
 

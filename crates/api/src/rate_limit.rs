@@ -14,12 +14,19 @@ use actix_web::{HttpMessage, HttpResponse, HttpResponseBuilder, ResponseError};
 use uuid::Uuid;
 
 use crate::ApiError;
-use crate::auth::{Tokens, bearer_token};
+use crate::auth::{Subject, Tokens, bearer_token};
 use crate::client_ip::TrustedProxies;
 use crate::metrics::Metrics;
 
-/// Paths the stricter password limit applies to.
-const AUTH_PATHS: [&str; 2] = ["/api/v1/auth/login", "/api/v1/auth/register"];
+/// Paths the stricter password limit applies to: every place a password or a client secret
+/// is checked.
+const AUTH_PATHS: [&str; 5] = [
+    "/api/v1/auth/login",
+    "/api/v1/auth/register",
+    "/oauth/authorize/signin",
+    "/oauth/authorize/register",
+    "/oauth/token",
+];
 /// Paths no limit applies to: probes and scrapes must keep working during a flood, and the
 /// document and its viewer are static.
 fn is_exempt(path: &str) -> bool {
@@ -37,7 +44,7 @@ pub struct RateLimitSettings {
 
 /// A subject whose token the rate limiter already verified; the caller extractor reuses it.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct VerifiedSubject(pub Uuid);
+pub(crate) struct VerifiedSubject(pub Subject);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Scope {
@@ -95,9 +102,9 @@ impl KeyExtractor for RateKeys {
             Scope::Api => {
                 let subject =
                     bearer_token(request.headers()).and_then(|token| self.tokens.verify(token));
-                if let Some(user) = subject {
-                    request.extensions_mut().insert(VerifiedSubject(user));
-                    return Ok(RateKey::Learner(user));
+                if let Some(subject) = subject {
+                    request.extensions_mut().insert(VerifiedSubject(subject));
+                    return Ok(RateKey::Learner(subject.user));
                 }
             }
             Scope::Auth if !AUTH_PATHS.contains(&path) => return Ok(RateKey::Exempt),

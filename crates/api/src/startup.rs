@@ -14,13 +14,13 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web as actix};
 use paperclip::actix::{OpenApiExt, web};
 use paperclip::v2::models::DefaultApiRaw;
 
-use crate::docs;
 use crate::error::{ApiError, ErrorBody};
 use crate::metrics::serve_metrics;
 use crate::openapi::finish_document;
 use crate::rate_limit::RateLimits;
 use crate::request_context::{REQUEST_ID_HEADER, observe};
 use crate::{AppState, routes};
+use crate::{docs, oauth};
 
 /// A bound, not yet running server (zero-to-production's shape): bind port 0 in tests and
 /// read back the real port.
@@ -91,6 +91,7 @@ impl Application {
                 .build()
                 .route("/metrics", actix::get().to(serve_metrics))
                 .configure(docs::configure)
+                .configure(oauth::configure)
                 .default_service(actix::to(unknown_route))
         })
         .listen(listener)?
@@ -183,12 +184,15 @@ fn json_config() -> actix::JsonConfig {
 fn json_error_body<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_json = response
+    // Our own answers (JSON errors, the OAuth pages' HTML) are kept as they are.
+    let is_ours = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("application/json"));
-    if is_json {
+        .is_some_and(|value| {
+            value.starts_with("application/json") || value.starts_with("text/html")
+        });
+    if is_ours {
         return Ok(ErrorHandlerResponse::Response(response.map_into_left_body()));
     }
     let status = response.status();

@@ -8,6 +8,7 @@ use crate::activity::Activity;
 use crate::auth::Auth;
 use crate::catalog::{ChapterCatalog, QuizCatalog};
 use crate::metrics::Metrics;
+use crate::oauth::OAuthSettings;
 
 /// Settings the HTTP layer needs, filled in by the server from its configuration.
 #[derive(Debug, Clone)]
@@ -20,6 +21,8 @@ pub struct ApiSettings {
     pub access_policy: AccessPolicy,
     /// Where a locked read sends the learner to upgrade.
     pub upgrade_url: String,
+    /// Lifetimes of what the OAuth authorization server issues.
+    pub oauth: OAuthSettings,
 }
 
 impl ApiSettings {

@@ -10,6 +10,7 @@ pub mod access;
 pub mod account;
 pub mod chapter;
 pub mod grading;
+pub mod oauth;
 pub mod package;
 pub mod progress;
 pub mod quiz;

@@ -10,6 +10,7 @@ mod course_sync;
 mod database;
 pub mod entity;
 mod error;
+mod oauth;
 mod progress;
 mod quizzes;
 mod users;
@@ -18,6 +19,7 @@ pub use chapters::ChapterRecord;
 pub use course_sync::{StoredBody, SyncReport};
 pub use database::{Database, PoolOptions, PoolUsage};
 pub use error::PersistenceError;
+pub use oauth::{ClientRecord, CodeRecord, CodeRedemption, Grant, NewCode, Rotation};
 pub use progress::{LearnerState, StoredStreak};
 pub use quizzes::{
     AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuestion, StoredQuiz,

@@ -38,6 +38,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub access: AccessSettings,
     pub rate_limit: RateLimitConfig,
+    pub oauth: OAuthConfig,
     pub log: LogSettings,
 }
 
@@ -104,6 +105,15 @@ impl ServerSettings {
     pub fn trusted_proxies(&self) -> Result<api::TrustedProxies, api::InvalidProxy> {
         self.trusted_proxies.parse()
     }
+}
+
+/// Lifetimes of what the OAuth authorization server issues.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct OAuthConfig {
+    /// Minutes an OAuth access token lives.
+    pub access_token_minutes: u64,
+    /// Days a refresh token lives (each use rotates it).
+    pub refresh_token_days: u64,
 }
 
 /// Requests per minute; `0` switches a limit off. Limits are per replica.

@@ -2,7 +2,7 @@
 //!
 //! What lives here: configuration loading, logging set-up, wiring the database, the content
 //! store and the HTTP application together, the CLI subcommands (`serve`, `migrate`,
-//! `import`, `user`), start-up and graceful shutdown. Nothing else: rules, SQL, storage and HTTP
+//! `import`, `user`, `client`), start-up and graceful shutdown. Nothing else: rules, SQL, storage and HTTP
 //! handling live in the library crates.
 
 mod config;
@@ -38,6 +38,28 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage OAuth clients (e.g. a Custom GPT that signs learners in).
+    #[command(subcommand)]
+    Client(ClientCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ClientCommand {
+    /// Register a client; prints its client_id and client_secret once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// An exact callback URL; repeat for several.
+        #[arg(long = "redirect-uri", required = true)]
+        redirect_uris: Vec<String>,
+    },
+    /// List clients: id, status, name, redirect URIs.
+    List,
+    /// Revoke a client and every token issued to it.
+    Revoke {
+        /// The client_id.
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +112,13 @@ async fn main() -> ExitCode {
         }
         Command::User(UserCommand::SetTier { email, tier, reason }) => {
             wiring::set_tier(&settings, &email, &tier, reason).await
+        }
+        Command::Client(ClientCommand::Create { name, redirect_uris }) => {
+            wiring::create_client(&settings, &name, redirect_uris).await
+        }
+        Command::Client(ClientCommand::List) => wiring::list_clients(&settings).await,
+        Command::Client(ClientCommand::Revoke { id }) => {
+            wiring::revoke_client(&settings, &id).await
         }
     };
     match outcome {

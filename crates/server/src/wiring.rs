@@ -6,14 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api::activity::{Activity, FLUSH_INTERVAL};
-use api::auth::{AccessCache, Auth, Passwords, Tokens};
+use api::auth::{AccessCache, Auth, Passwords, RevocationCache, Tokens};
 use api::{
     ApiSettings, AppState, Application, ChapterCatalog, Metrics, QuizCatalog, RateLimitSettings,
     RateLimits, ServeOptions,
 };
 use domain::{AccessPolicy, Role, Tier, account};
 use importer::{ImportError, Silent};
-use persistence::{Database, NewUser, PersistenceError, PoolOptions};
+use persistence::{ClientRecord, Database, NewUser, PersistenceError, PoolOptions};
 use storage::{ContentBackend, ContentStore, LocalFolder, S3Backend, S3Settings, StoreError};
 
 use crate::config::Settings;
@@ -166,8 +166,14 @@ fn auth(settings: &Settings) -> Auth {
             &settings.auth.jwt_issuer,
             lifetime,
         )),
+        sessions: Arc::new(Tokens::new(
+            settings.auth.jwt_secret.as_bytes(),
+            &format!("{}/oauth-session", settings.auth.jwt_issuer),
+            Duration::from_secs(3600),
+        )),
         passwords: Passwords::new(settings.auth.bcrypt_cost),
         access: AccessCache::default(),
+        revocations: RevocationCache::default(),
     }
 }
 
@@ -229,6 +235,77 @@ pub async fn set_tier(
         .await?
         .ok_or_else(|| StartError::InvalidInput(format!("no account has the email {email}")))?;
     eprintln!("{}: {} -> {}", user.email, change.previous_tier, change.tier);
+    Ok(())
+}
+
+/// `companion client create`: registers an OAuth client and prints its secret, once.
+// The credentials are the command's output, for a person or a script to read: stdout.
+#[allow(clippy::print_stdout)]
+pub async fn create_client(
+    settings: &Settings,
+    name: &str,
+    redirect_uris: Vec<String>,
+) -> Result<(), StartError> {
+    let invalid = |reason: String| StartError::InvalidInput(reason);
+    if name.trim().is_empty() {
+        return Err(invalid("--name must not be empty".into()));
+    }
+    if redirect_uris.is_empty() {
+        return Err(invalid("give at least one --redirect-uri".into()));
+    }
+    for uri in &redirect_uris {
+        let parsed: actix_web::http::Uri =
+            uri.parse().map_err(|_| invalid(format!("--redirect-uri {uri} is not a URL")))?;
+        let local = matches!(parsed.host(), Some("localhost" | "127.0.0.1" | "[::1]"));
+        let scheme_ok =
+            parsed.scheme_str() == Some("https") || (parsed.scheme_str() == Some("http") && local);
+        if !scheme_ok || uri.contains('#') {
+            return Err(invalid(format!(
+                "--redirect-uri {uri} must be https (http only for localhost) and have no fragment"
+            )));
+        }
+    }
+    let db = connect_and_migrate(settings).await?;
+    let (client_id, secret) = api::oauth::new_client_credentials();
+    db.create_client(ClientRecord {
+        client_id: client_id.clone(),
+        secret_hash: domain::oauth::secret_hash(&secret),
+        name: name.trim().to_owned(),
+        redirect_uris,
+        created_at: chrono::Utc::now(),
+        revoked_at: None,
+    })
+    .await?;
+    println!("client_id: {client_id}");
+    println!("client_secret: {secret}");
+    eprintln!("The secret is shown once; only its hash is stored.");
+    Ok(())
+}
+
+/// `companion client list`.
+#[allow(clippy::print_stdout)]
+pub async fn list_clients(settings: &Settings) -> Result<(), StartError> {
+    let db = connect_and_migrate(settings).await?;
+    for client in db.list_clients().await? {
+        let status = if client.revoked_at.is_some() { "revoked" } else { "active" };
+        println!(
+            "{}\t{}\t{}\t{}",
+            client.client_id,
+            status,
+            client.name,
+            client.redirect_uris.join(" ")
+        );
+    }
+    Ok(())
+}
+
+/// `companion client revoke ID`: the client and every token issued to it stop working.
+pub async fn revoke_client(settings: &Settings, client_id: &str) -> Result<(), StartError> {
+    let db = connect_and_migrate(settings).await?;
+    if !db.revoke_client(client_id).await? {
+        return Err(StartError::InvalidInput(format!("no active client {client_id}")));
+    }
+    eprintln!("revoked {client_id}");
     Ok(())
 }
 
@@ -298,6 +375,14 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             access_policy: AccessPolicy { free_chapters: settings.access.free_chapters },
             upgrade_url: settings.upgrade_url(),
+            oauth: api::oauth::OAuthSettings {
+                access_token_lifetime: Duration::from_secs(
+                    settings.oauth.access_token_minutes.saturating_mul(60),
+                ),
+                refresh_token_lifetime: Duration::from_secs(
+                    settings.oauth.refresh_token_days.saturating_mul(24 * 3600),
+                ),
+            },
         },
     };
     let application = Application::build(state, listener, options)

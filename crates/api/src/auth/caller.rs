@@ -88,7 +88,7 @@ impl FromRequest for Caller {
         // The rate limiter has usually verified the token already.
         let verified = request.extensions().get::<VerifiedSubject>().map(|subject| subject.0);
         let subject = match (verified, &state) {
-            (Some(id), _) => Ok(id),
+            (Some(subject), _) => Ok(subject),
             (None, Some(state)) => match bearer_token(request.headers()) {
                 Some(token) => {
                     state.auth.tokens.verify(token).ok_or("The token is invalid or expired.")
@@ -97,15 +97,23 @@ impl FromRequest for Caller {
             },
             (None, None) => Err("A bearer token is required."),
         };
-        if let Ok(id) = subject {
-            request.extensions_mut().insert(LoggedUser(id));
+        if let Ok(subject) = subject {
+            request.extensions_mut().insert(LoggedUser(subject.user));
         }
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state is missing"))?;
-            let id = subject.map_err(|message| ApiError::Unauthorized(message.into()))?;
+            let subject = subject.map_err(|message| ApiError::Unauthorized(message.into()))?;
+            if let Some(family) = subject.family
+                && !state.auth.revocations.is_active(&state.db, family).await?
+            {
+                return Err(ApiError::Unauthorized("The token has been revoked.".into()));
+            }
+            let id = subject.user;
             let (tier, role) = state.auth.access.get(&state.db, id).await?.ok_or_else(|| {
                 ApiError::Unauthorized("The token's user no longer exists.".into())
             })?;
+            // The `learner` scope of an OAuth token never carries admin powers.
+            let role = if subject.family.is_some() { Role::Student } else { role };
             Ok(Self { id, tier, role })
         })
     }

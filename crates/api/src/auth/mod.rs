@@ -16,7 +16,7 @@ use uuid::Uuid;
 pub(crate) use caller::bearer_token;
 pub use caller::{Caller, UserRef};
 pub use passwords::Passwords;
-pub use tokens::{IssuedToken, Tokens};
+pub use tokens::{IssuedToken, Subject, Tokens};
 
 use crate::ApiError;
 
@@ -76,10 +76,50 @@ impl AccessCache {
     }
 }
 
+/// Whether OAuth token families are still honoured, kept a few seconds like [`AccessCache`]:
+/// a revocation applies at once on this replica and within [`ACCESS_CACHE_TTL`] elsewhere.
+#[derive(Clone)]
+pub struct RevocationCache {
+    entries: Arc<Cache<Uuid, (bool, Instant)>>,
+}
+
+impl std::fmt::Debug for RevocationCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevocationCache").field("entries", &self.entries.len()).finish()
+    }
+}
+
+impl Default for RevocationCache {
+    fn default() -> Self {
+        Self { entries: Arc::new(Cache::new(100_000)) }
+    }
+}
+
+impl RevocationCache {
+    pub async fn is_active(&self, db: &Database, family: Uuid) -> Result<bool, ApiError> {
+        if let Some((active, loaded_at)) = self.entries.get(&family)
+            && loaded_at.elapsed() < ACCESS_CACHE_TTL
+        {
+            return Ok(active);
+        }
+        let active = db.family_active(family).await?;
+        self.entries.insert(family, (active, Instant::now()));
+        Ok(active)
+    }
+
+    pub fn forget(&self, family: Uuid) {
+        self.entries.remove(&family);
+    }
+}
+
 /// Everything authentication needs, shared by all workers.
 #[derive(Debug, Clone)]
 pub struct Auth {
     pub tokens: Arc<Tokens>,
+    /// Signs the OAuth pages' session cookie: the same secret, another issuer, so a session
+    /// is never an access token and an access token is never a session.
+    pub sessions: Arc<Tokens>,
     pub passwords: Passwords,
     pub access: AccessCache,
+    pub revocations: RevocationCache,
 }

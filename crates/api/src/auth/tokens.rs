@@ -14,6 +14,17 @@ struct Claims {
     iat: i64,
     exp: i64,
     iss: String,
+    /// The OAuth token family a token was issued to (revocable); none for password logins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fam: Option<Uuid>,
+}
+
+/// Who a verified token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Subject {
+    pub user: Uuid,
+    /// Set on tokens issued through OAuth: they stop working when the family is revoked.
+    pub family: Option<Uuid>,
 }
 
 /// A freshly signed access token.
@@ -60,22 +71,44 @@ impl Tokens {
 
     /// Signs a token as if issued at `issued_at` (Unix seconds); tests use it for expiry.
     pub fn issue_at(&self, user: Uuid, issued_at: i64) -> Result<IssuedToken, ApiError> {
-        let lifetime = i64::try_from(self.lifetime.as_secs()).unwrap_or(i64::MAX / 2);
+        self.sign(Subject { user, family: None }, issued_at, self.lifetime)
+    }
+
+    /// A token of an OAuth token family, living `lifetime`.
+    pub fn issue_in_family(
+        &self,
+        user: Uuid,
+        family: Uuid,
+        lifetime: Duration,
+    ) -> Result<IssuedToken, ApiError> {
+        let subject = Subject { user, family: Some(family) };
+        self.sign(subject, chrono::Utc::now().timestamp(), lifetime)
+    }
+
+    fn sign(
+        &self,
+        subject: Subject,
+        issued_at: i64,
+        lifetime: Duration,
+    ) -> Result<IssuedToken, ApiError> {
+        let seconds = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2);
         let claims = Claims {
-            sub: user.to_string(),
+            sub: subject.user.to_string(),
             iat: issued_at,
-            exp: issued_at.saturating_add(lifetime),
+            exp: issued_at.saturating_add(seconds),
             iss: self.issuer.clone(),
+            fam: subject.family,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal)?;
-        Ok(IssuedToken { token, expires_in: self.lifetime.as_secs() })
+        Ok(IssuedToken { token, expires_in: lifetime.as_secs() })
     }
 
-    /// The user a valid token names; `None` for anything else (garbage, wrong signature,
-    /// another algorithm, `alg: none`, expired, wrong issuer).
-    pub fn verify(&self, token: &str) -> Option<Uuid> {
+    /// Who a valid token names; `None` for anything else (garbage, wrong signature, another
+    /// algorithm, `alg: none`, expired, wrong issuer).
+    pub fn verify(&self, token: &str) -> Option<Subject> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
-        Uuid::parse_str(&data.claims.sub).ok()
+        let user = Uuid::parse_str(&data.claims.sub).ok()?;
+        Some(Subject { user, family: data.claims.fam })
     }
 }

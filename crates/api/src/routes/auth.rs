@@ -150,10 +150,18 @@ pub async fn register(
     state: Data<AppState>,
     body: Json<RegisterRequest>,
 ) -> Result<CreatedJson<AuthResponse>, ApiError> {
-    let request = body.into_inner();
+    let created = create_account(&state, body.into_inner()).await?;
+    Ok(CreatedJson(signed_in(&state, created)?))
+}
+
+/// Validates and stores a new free learner (the API's and the OAuth sign-up page's path).
+pub(crate) async fn create_account(
+    state: &AppState,
+    request: RegisterRequest,
+) -> Result<UserRecord, ApiError> {
     request.validate().map_err(|errors| ApiError::from_validation(&errors))?;
     let password_hash = state.auth.passwords.hash(request.password).await?;
-    let created = state
+    state
         .db
         .create_user(NewUser {
             email: account::normalize_email(&request.email),
@@ -171,8 +179,7 @@ pub async fn register(
                 message: "An account with this email already exists.".into(),
             },
             other => other.into(),
-        })?;
-    Ok(CreatedJson(signed_in(&state, created)?))
+        })
 }
 
 /// Sign in
@@ -184,9 +191,20 @@ pub async fn login(
     body: Json<LoginRequest>,
 ) -> Result<Json<AuthResponse>, ApiError> {
     let request = body.into_inner();
-    let user = state.db.find_user_by_email(&request.email).await?;
+    let user = check_credentials(&state, &request.email, request.password).await?;
+    Ok(Json(signed_in(&state, user)?))
+}
+
+/// The account these credentials open, with its login recorded; the same answer, in about
+/// the same time, for an unknown email and a wrong password.
+pub(crate) async fn check_credentials(
+    state: &AppState,
+    email: &str,
+    password: String,
+) -> Result<UserRecord, ApiError> {
+    let user = state.db.find_user_by_email(email).await?;
     let hash = user.as_ref().map(|user| user.password_hash.clone());
-    let verified = state.auth.passwords.verify(request.password, hash).await?;
+    let verified = state.auth.passwords.verify(password, hash).await?;
     let Some(mut user) = user.filter(|_| verified) else {
         state.metrics.login("rejected");
         return Err(ApiError::InvalidCredentials);
@@ -195,7 +213,7 @@ pub async fn login(
     let now = Utc::now();
     state.db.record_login(user.id, now).await?;
     user.last_login = Some(now);
-    Ok(Json(signed_in(&state, user)?))
+    Ok(user)
 }
 
 /// Read my profile

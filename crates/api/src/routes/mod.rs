@@ -1,7 +1,7 @@
 //! Route table: every handler is registered through paperclip, so it is documented.
 
 mod access;
-mod auth;
+pub(crate) mod auth;
 pub(crate) mod chapters;
 mod health;
 mod progress;

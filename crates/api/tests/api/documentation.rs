@@ -68,9 +68,11 @@ async fn every_registered_route_is_in_the_document_and_nothing_else() {
             item.as_object().unwrap().keys().map(move |method| (method.clone(), path.clone()))
         })
         .collect();
+    // The OAuth sign-in routes are a browser flow, declared as the `oauth2` security scheme.
     let registered: BTreeSet<(String, String)> = registered_routes()
         .into_iter()
         .filter(|(_, path)| !UNDOCUMENTED.contains(&path.as_str()))
+        .filter(|(_, path)| !path.starts_with("/oauth/") && !path.starts_with("/.well-known/"))
         .collect();
     assert!(registered.len() >= 21, "the source scan found too little: {registered:?}");
     assert_eq!(registered, documented);

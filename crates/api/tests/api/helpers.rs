@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api::activity::Activity;
-use api::auth::{AccessCache, Auth, Passwords, Tokens};
+use api::auth::{AccessCache, Auth, Passwords, RevocationCache, Tokens};
 use api::{
     ApiSettings, AppState, Application, ChapterCatalog, Metrics, QuizCatalog, RateLimitSettings,
     RateLimits, ServeOptions,
@@ -170,6 +170,7 @@ pub fn settings() -> ApiSettings {
         version: "test".into(),
         access_policy: AccessPolicy { free_chapters: 3 },
         upgrade_url: UPGRADE_URL.into(),
+        oauth: api::oauth::OAuthSettings::default(),
     }
 }
 
@@ -261,8 +262,14 @@ async fn start(
     let tokens = Arc::new(Tokens::new(JWT_SECRET, ISSUER, Duration::from_secs(3600)));
     let auth = Auth {
         tokens: Arc::clone(&tokens),
+        sessions: Arc::new(Tokens::new(
+            JWT_SECRET,
+            "course-companion/oauth-session",
+            Duration::from_secs(3600),
+        )),
         passwords: Passwords::new(4),
         access: AccessCache::default(),
+        revocations: RevocationCache::default(),
     };
     let activity = Activity::default();
     let search = api::search_index::empty().unwrap();

@@ -1,0 +1,458 @@
+//! `GET /oauth/authorize` and its forms: sign in or sign up, then consent, then a redirect
+//! back to the client with a code.
+//!
+//! Rules (RFC 6749 §4.1, §10.12; RFC 7636):
+//! - The client and an exact redirect URI are checked first; if either is wrong, an error page
+//!   is shown and nothing redirects. Every later error redirects back with `error` and the
+//!   unchanged `state`.
+//! - Every form carries a CSRF token that must equal the `cc_csrf` cookie (HttpOnly,
+//!   SameSite=Lax), so another site cannot post our forms with the learner's session.
+//! - The session is a short-lived signed cookie (`cc_session`, HttpOnly, SameSite=Lax, Secure
+//!   behind https), so a learner signed in once is asked only for consent next time, and not
+//!   even that when they allowed this client before.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use chrono::Utc;
+use minijinja::context;
+use persistence::{ClientRecord, NewCode, UserRecord};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::pages::{error_page, page};
+use super::{CODE_LIFETIME, random_secret};
+use crate::routes::auth::{RegisterRequest, check_credentials, create_account};
+use crate::{ApiError, AppState};
+
+const CSRF_COOKIE: &str = "cc_csrf";
+const SESSION_COOKIE: &str = "cc_session";
+
+/// The authorization request, as received and as carried through the forms.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(super) struct AuthorizeParams {
+    response_type: Option<String>,
+    client_id: Option<String>,
+    redirect_uri: Option<String>,
+    scope: Option<String>,
+    state: Option<String>,
+    code_challenge: Option<String>,
+    code_challenge_method: Option<String>,
+}
+
+impl AuthorizeParams {
+    /// The parameters as hidden form fields, in a fixed order.
+    fn hidden_fields(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("response_type", &self.response_type),
+            ("client_id", &self.client_id),
+            ("redirect_uri", &self.redirect_uri),
+            ("scope", &self.scope),
+            ("state", &self.state),
+            ("code_challenge", &self.code_challenge),
+            ("code_challenge_method", &self.code_challenge_method),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
+        .collect()
+    }
+}
+
+/// A request whose client and redirect URI are known good.
+struct ValidRequest {
+    client: ClientRecord,
+    redirect_uri: String,
+    scope: &'static str,
+    state: Option<String>,
+    challenge: Option<String>,
+}
+
+impl ValidRequest {
+    /// Back to the client with `pairs` and the unchanged `state`.
+    fn redirect(&self, pairs: &[(&str, &str)]) -> HttpResponse {
+        let mut query: Vec<(&str, &str)> = pairs.to_vec();
+        if let Some(state) = &self.state {
+            query.push(("state", state));
+        }
+        let encoded = serde_urlencoded::to_string(&query).unwrap_or_default();
+        let separator = if self.redirect_uri.contains('?') { '&' } else { '?' };
+        HttpResponse::Found()
+            .insert_header((header::LOCATION, format!("{}{separator}{encoded}", self.redirect_uri)))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish()
+    }
+
+    fn error(&self, code: &str, description: &str) -> HttpResponse {
+        self.redirect(&[("error", code), ("error_description", description)])
+    }
+}
+
+/// Why a request is refused, and how.
+enum Refusal {
+    /// Unknown client or redirect URI: an error page, never a redirect.
+    Page(&'static str),
+    /// Anything else: back to the client.
+    Redirect(HttpResponse),
+}
+
+async fn validate(state: &AppState, params: &AuthorizeParams) -> Result<ValidRequest, Refusal> {
+    let client_id = params.client_id.as_deref().unwrap_or_default();
+    let client = match state.db.find_client(client_id).await {
+        Ok(Some(client)) => client,
+        Ok(None) => return Err(Refusal::Page("The app asking you to sign in is not registered.")),
+        Err(_) => {
+            return Err(Refusal::Page("Sign-in is unavailable right now; try again shortly."));
+        }
+    };
+    let redirect_uri = params.redirect_uri.clone().unwrap_or_default();
+    if !client.redirect_uris.contains(&redirect_uri) {
+        return Err(Refusal::Page("The app's return address is not one it registered."));
+    }
+    let mut request = ValidRequest {
+        client,
+        redirect_uri,
+        scope: domain::oauth::LEARNER_SCOPE,
+        state: params.state.clone(),
+        challenge: None,
+    };
+    if params.response_type.as_deref() != Some("code") {
+        let refusal = request.error("unsupported_response_type", "Only response_type=code.");
+        return Err(Refusal::Redirect(refusal));
+    }
+    request.scope = domain::oauth::parse_scope(params.scope.as_deref()).map_err(|problem| {
+        Refusal::Redirect(request.error("invalid_scope", &problem.to_string()))
+    })?;
+    request.challenge = domain::oauth::parse_challenge(
+        params.code_challenge.as_deref(),
+        params.code_challenge_method.as_deref(),
+    )
+    .map_err(|problem| Refusal::Redirect(request.error("invalid_request", &problem.to_string())))?;
+    Ok(request)
+}
+
+fn refused(refusal: Refusal) -> HttpResponse {
+    match refusal {
+        Refusal::Page(message) => error_page(StatusCode::BAD_REQUEST, message),
+        Refusal::Redirect(response) => response,
+    }
+}
+
+fn cookie<'a>(state: &AppState, name: &'a str, value: String) -> Cookie<'a> {
+    Cookie::build(name, value)
+        .path("/oauth")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.public_url.starts_with("https://"))
+        .finish()
+}
+
+/// The CSRF token of this browser, and whether it is new (and must be set).
+fn csrf_token(request: &HttpRequest) -> (String, bool) {
+    match request.cookie(CSRF_COOKIE) {
+        Some(cookie) if cookie.value().len() >= 32 => (cookie.value().to_owned(), false),
+        _ => (random_secret(), true),
+    }
+}
+
+/// The learner signed in on this browser, if any.
+async fn session_user(state: &AppState, request: &HttpRequest) -> Option<UserRecord> {
+    let token = request.cookie(SESSION_COOKIE)?;
+    let subject = state.auth.sessions.verify(token.value())?;
+    state.db.find_user(subject.user).await.ok().flatten()
+}
+
+fn with_cookies(mut response: HttpResponse, cookies: Vec<Cookie<'_>>) -> HttpResponse {
+    for cookie in cookies {
+        if let Err(error) = response.add_cookie(&cookie) {
+            log::warn!("cookie not set: {error}");
+        }
+    }
+    response
+}
+
+fn sign_in_page(
+    status: StatusCode,
+    request: &ValidRequest,
+    params: &AuthorizeParams,
+    csrf: &str,
+    error: Option<&str>,
+    email: &str,
+    open_register: bool,
+) -> HttpResponse {
+    page(
+        status,
+        "signin.html",
+        context! {
+            client_name => request.client.name,
+            params => params.hidden_fields(),
+            csrf, error, email, open_register,
+        },
+    )
+}
+
+fn consent_page(
+    request: &ValidRequest,
+    params: &AuthorizeParams,
+    csrf: &str,
+    user: &UserRecord,
+) -> HttpResponse {
+    page(
+        StatusCode::OK,
+        "consent.html",
+        context! {
+            client_name => request.client.name,
+            params => params.hidden_fields(),
+            csrf,
+            email => user.email,
+        },
+    )
+}
+
+/// Issues a code for `user` and sends the browser back to the client with it.
+async fn grant(state: &AppState, request: &ValidRequest, user: Uuid) -> HttpResponse {
+    let code = random_secret();
+    let stored = state
+        .db
+        .store_code(NewCode {
+            code_hash: domain::oauth::secret_hash(&code),
+            client_id: request.client.client_id.clone(),
+            user_id: user,
+            redirect_uri: request.redirect_uri.clone(),
+            scope: request.scope.to_owned(),
+            code_challenge: request.challenge.clone(),
+            expires_at: Utc::now() + CODE_LIFETIME,
+        })
+        .await;
+    match stored {
+        Ok(()) => request.redirect(&[("code", &code)]),
+        Err(_) => request.error("temporarily_unavailable", "Try again shortly."),
+    }
+}
+
+/// After a successful sign-in: a code at once if the learner allowed this client before,
+/// else the consent page.
+async fn signed_in(
+    state: &AppState,
+    request: &ValidRequest,
+    params: &AuthorizeParams,
+    csrf: &str,
+    user: &UserRecord,
+) -> HttpResponse {
+    match state.db.has_consent(user.id, &request.client.client_id, request.scope).await {
+        Ok(true) => grant(state, request, user.id).await,
+        Ok(false) => consent_page(request, params, csrf, user),
+        Err(_) => request.error("temporarily_unavailable", "Try again shortly."),
+    }
+}
+
+fn session_cookie(state: &AppState, user: Uuid) -> Option<Cookie<'static>> {
+    let issued = state.auth.sessions.issue(user).ok()?;
+    Some(cookie(state, SESSION_COOKIE, issued.token))
+}
+
+/// `GET /oauth/authorize`.
+pub(super) async fn start(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    params: web::Query<AuthorizeParams>,
+) -> HttpResponse {
+    let params = params.into_inner();
+    let valid = match validate(&state, &params).await {
+        Ok(valid) => valid,
+        Err(refusal) => return refused(refusal),
+    };
+    let (csrf, new_csrf) = csrf_token(&request);
+    let response = match session_user(&state, &request).await {
+        Some(user) => signed_in(&state, &valid, &params, &csrf, &user).await,
+        None => sign_in_page(StatusCode::OK, &valid, &params, &csrf, None, "", false),
+    };
+    let cookies = if new_csrf { vec![cookie(&state, CSRF_COOKIE, csrf)] } else { Vec::new() };
+    with_cookies(response, cookies)
+}
+
+/// Form fields every form posts: the request and the CSRF token.
+#[derive(Debug, Deserialize)]
+pub(super) struct Carried {
+    #[serde(flatten)]
+    params: AuthorizeParams,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The CSRF check, then the request check.
+async fn accept_form(
+    state: &AppState,
+    request: &HttpRequest,
+    carried: &Carried,
+) -> Result<(ValidRequest, String), HttpResponse> {
+    let cookie = request.cookie(CSRF_COOKIE).map(|cookie| cookie.value().to_owned());
+    let matches = cookie.as_deref().is_some_and(|cookie| {
+        !carried.csrf.is_empty() && constant_time_eq(cookie.as_bytes(), carried.csrf.as_bytes())
+    });
+    if !matches {
+        return Err(error_page(
+            StatusCode::FORBIDDEN,
+            "This form has expired or did not come from this site. Start the sign-in again.",
+        ));
+    }
+    let valid = validate(state, &carried.params).await.map_err(refused)?;
+    Ok((valid, carried.csrf.clone()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct SignInForm {
+    #[serde(flatten)]
+    carried: Carried,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /oauth/authorize/signin`: the same answer as login for a wrong email or password.
+pub(super) async fn sign_in(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    form: web::Form<SignInForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let (valid, csrf) = match accept_form(&state, &request, &form.carried).await {
+        Ok(accepted) => accepted,
+        Err(response) => return response,
+    };
+    let params = &form.carried.params;
+    match check_credentials(&state, &form.email, form.password).await {
+        Ok(user) => {
+            let response = signed_in(&state, &valid, params, &csrf, &user).await;
+            with_cookies(response, session_cookie(&state, user.id).into_iter().collect())
+        }
+        Err(ApiError::InvalidCredentials) => sign_in_page(
+            StatusCode::UNAUTHORIZED,
+            &valid,
+            params,
+            &csrf,
+            Some(&ApiError::InvalidCredentials.to_string()),
+            &form.email,
+            false,
+        ),
+        Err(error) => error.error_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct SignUpForm {
+    #[serde(flatten)]
+    carried: Carried,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    timezone: String,
+}
+
+/// `POST /oauth/authorize/register`: a new free learner, signed in at once.
+pub(super) async fn sign_up(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    form: web::Form<SignUpForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let (valid, csrf) = match accept_form(&state, &request, &form.carried).await {
+        Ok(accepted) => accepted,
+        Err(response) => return response,
+    };
+    let params = &form.carried.params;
+    let account = RegisterRequest {
+        email: form.email.clone(),
+        password: form.password,
+        name: Some(form.name).filter(|name| !name.trim().is_empty()),
+        timezone: Some(form.timezone.trim().to_owned()).filter(|zone| !zone.is_empty()),
+        background: None,
+    };
+    match create_account(&state, account).await {
+        Ok(user) => {
+            let response = signed_in(&state, &valid, params, &csrf, &user).await;
+            with_cookies(response, session_cookie(&state, user.id).into_iter().collect())
+        }
+        Err(error @ (ApiError::Validation { .. } | ApiError::Conflict { .. })) => {
+            let message = match &error {
+                ApiError::Validation { details, .. } => validation_sentence(details),
+                other => other.to_string(),
+            };
+            sign_in_page(
+                error.status_code(),
+                &valid,
+                params,
+                &csrf,
+                Some(&message),
+                &form.email,
+                true,
+            )
+        }
+        Err(error) => error.error_response(),
+    }
+}
+
+/// "password: must be …; timezone: …" from a 422's details.
+fn validation_sentence(details: &serde_json::Value) -> String {
+    let fields = details.get("fields").and_then(serde_json::Value::as_object);
+    let parts: Vec<String> = fields
+        .into_iter()
+        .flatten()
+        .map(|(field, problems)| {
+            let problems: Vec<&str> =
+                problems.as_array().into_iter().flatten().filter_map(|p| p.as_str()).collect();
+            format!("{field}: {}", problems.join(", "))
+        })
+        .collect();
+    format!("Please check the form. {}.", parts.join("; "))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ConsentForm {
+    #[serde(flatten)]
+    carried: Carried,
+    #[serde(default)]
+    decision: String,
+}
+
+/// `POST /oauth/authorize/consent`: Allow issues a code (and is remembered), Deny tells the
+/// client `access_denied`.
+pub(super) async fn consent(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    form: web::Form<ConsentForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let (valid, csrf) = match accept_form(&state, &request, &form.carried).await {
+        Ok(accepted) => accepted,
+        Err(response) => return response,
+    };
+    let Some(user) = session_user(&state, &request).await else {
+        let params = &form.carried.params;
+        let message = "Your sign-in expired; sign in again.";
+        return sign_in_page(
+            StatusCode::UNAUTHORIZED,
+            &valid,
+            params,
+            &csrf,
+            Some(message),
+            "",
+            false,
+        );
+    };
+    if form.decision != "allow" {
+        return valid.error("access_denied", "The learner denied access.");
+    }
+    if state.db.remember_consent(user.id, &valid.client.client_id, valid.scope).await.is_err() {
+        return valid.error("temporarily_unavailable", "Try again shortly.");
+    }
+    grant(&state, &valid, user.id).await
+}

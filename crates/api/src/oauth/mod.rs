@@ -1,0 +1,87 @@
+//! An OAuth 2 authorization server (RFC 6749 authorization code grant, RFC 7636 PKCE, RFC 7009
+//! revocation, RFC 8414 metadata), so that each learner signs in from ChatGPT once and the GPT
+//! then calls the API with that learner's own access token (our usual JWT, in a revocable
+//! token family).
+//!
+//! The protocol is small enough that a framework would cost more than it saves (oxide-auth was
+//! considered: its actix front-end lags actix-web 4's current API and it would still need our
+//! own storage, pages and client authentication); every rule written here has a test.
+
+mod authorize;
+mod pages;
+mod token;
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::json;
+
+use crate::AppState;
+
+/// Lifetimes of what the authorization server issues.
+#[derive(Debug, Clone, Copy)]
+pub struct OAuthSettings {
+    /// Access tokens issued through OAuth (1 h by default).
+    pub access_token_lifetime: Duration,
+    /// Refresh tokens (30 days by default); each use rotates it.
+    pub refresh_token_lifetime: Duration,
+}
+
+impl Default for OAuthSettings {
+    fn default() -> Self {
+        Self {
+            access_token_lifetime: Duration::from_secs(3600),
+            refresh_token_lifetime: Duration::from_secs(30 * 24 * 3600),
+        }
+    }
+}
+
+/// Authorization codes live this long.
+const CODE_LIFETIME: Duration = Duration::from_secs(300);
+
+/// A fresh random secret: 32 bytes, base64url (43 characters).
+fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A new client's id and secret (shown once; only the secret's hash is stored).
+pub fn new_client_credentials() -> (String, String) {
+    (format!("cc_{}", uuid::Uuid::new_v4().simple()), random_secret())
+}
+
+/// `GET /.well-known/oauth-authorization-server` (RFC 8414).
+async fn metadata(state: web::Data<AppState>) -> HttpResponse {
+    let base = state.settings.public_url.trim_end_matches('/');
+    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=3600")).json(json!({
+        "issuer": base,
+        "authorization_endpoint": format!("{base}/oauth/authorize"),
+        "token_endpoint": format!("{base}/oauth/token"),
+        "revocation_endpoint": format!("{base}/oauth/revoke"),
+        "scopes_supported": [domain::oauth::LEARNER_SCOPE],
+        "response_types_supported": ["code"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "code_challenge_methods_supported": ["S256"],
+    }))
+}
+
+/// The authorization server's routes: outside `/api/v1` and the API document.
+pub fn configure(config: &mut web::ServiceConfig) {
+    config
+        .route("/.well-known/oauth-authorization-server", web::get().to(metadata))
+        .route("/oauth/authorize", web::get().to(authorize::start))
+        .route("/oauth/authorize/signin", web::post().to(authorize::sign_in))
+        .route("/oauth/authorize/register", web::post().to(authorize::sign_up))
+        .route("/oauth/authorize/consent", web::post().to(authorize::consent))
+        .route("/oauth/token", web::post().to(token::token))
+        .route("/oauth/revoke", web::post().to(token::revoke))
+        .route("/oauth/static/style.css", web::get().to(pages::style))
+        .route("/oauth/static/timezone.js", web::get().to(pages::timezone_script));
+}
