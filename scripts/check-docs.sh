@@ -37,16 +37,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [[ ! -x "$CHROMIUM" ]]; then
-    step "installing chromium (apt-get)"
-    SUDO=""
-    [[ "$(id -u)" == 0 ]] || SUDO="sudo"
-    $SUDO apt-get update -qq || fail "apt-get update failed"
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium \
-        || fail "apt-get install chromium failed"
-    [[ -x "$CHROMIUM" ]] || fail "chromium is still missing at $CHROMIUM"
-fi
-"$CHROMIUM" --version 2>/dev/null || fail "$CHROMIUM does not run"
+ensure_chromium
 
 npm_install_cached "$ROOT/tests/clients/docs" "$CLIENTS_CACHE/docs"
 ln -s "$CLIENTS_CACHE/docs/node_modules" "$WORK/node_modules"

@@ -83,3 +83,17 @@ stop_server() {
     fi
     SERVER_PID=""
 }
+
+# Debian's chromium at $CHROMIUM, installed with apt-get when missing (the browser checks).
+ensure_chromium() {
+    if [[ ! -x "$CHROMIUM" ]]; then
+        step "installing chromium (apt-get)"
+        local sudo=""
+        [[ "$(id -u)" == 0 ]] || sudo="sudo"
+        $sudo apt-get update -qq || fail "apt-get update failed"
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium \
+            || fail "apt-get install chromium failed"
+        [[ -x "$CHROMIUM" ]] || fail "chromium is still missing at $CHROMIUM"
+    fi
+    "$CHROMIUM" --version 2>/dev/null || fail "$CHROMIUM does not run"
+}

@@ -245,9 +245,19 @@ async fn signed_in(
     }
 }
 
-fn session_cookie(state: &AppState, user: Uuid) -> Option<Cookie<'static>> {
-    let issued = state.auth.sessions.issue(user).ok()?;
-    Some(cookie(state, SESSION_COOKIE, issued.token))
+/// After a password check or a sign-up: the session cookie, and the next step.
+async fn start_session(
+    state: &AppState,
+    request: &ValidRequest,
+    params: &AuthorizeParams,
+    csrf: &str,
+    user: &UserRecord,
+) -> HttpResponse {
+    let response = signed_in(state, request, params, csrf, user).await;
+    match state.auth.sessions.issue(user.id) {
+        Ok(issued) => with_cookies(response, vec![cookie(state, SESSION_COOKIE, issued.token)]),
+        Err(error) => error.error_response(),
+    }
 }
 
 /// `GET /oauth/authorize`.
@@ -326,10 +336,7 @@ pub(super) async fn sign_in(
     };
     let params = &form.carried.params;
     match check_credentials(&state, &form.email, form.password).await {
-        Ok(user) => {
-            let response = signed_in(&state, &valid, params, &csrf, &user).await;
-            with_cookies(response, session_cookie(&state, user.id).into_iter().collect())
-        }
+        Ok(user) => start_session(&state, &valid, params, &csrf, &user).await,
         Err(ApiError::InvalidCredentials) => sign_in_page(
             StatusCode::UNAUTHORIZED,
             &valid,
@@ -377,10 +384,7 @@ pub(super) async fn sign_up(
         background: None,
     };
     match create_account(&state, account).await {
-        Ok(user) => {
-            let response = signed_in(&state, &valid, params, &csrf, &user).await;
-            with_cookies(response, session_cookie(&state, user.id).into_iter().collect())
-        }
+        Ok(user) => start_session(&state, &valid, params, &csrf, &user).await,
         Err(error @ (ApiError::Validation { .. } | ApiError::Conflict { .. })) => {
             let message = match &error {
                 ApiError::Validation { details, .. } => validation_sentence(details),
