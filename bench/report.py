@@ -9,7 +9,8 @@ import re
 import sys
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-SCENARIOS = ["chapter", "outline", "quiz", "submit", "progress", "checkin", "search", "chapter-during-logins"]
+SCENARIOS = ["chapter", "outline", "quiz", "submit", "progress", "checkin", "search", "search-cold",
+             "chapter-during-logins"]
 
 
 def parse(path):
@@ -95,7 +96,9 @@ def main():
                 if run(s):
                     row(f"{s} ≥ 3000/s", f"{run(s)['rps']:.0f}/s", run(s)["rps"] >= 3000)
         if run("search"):
-            row("search p99 ≤ 5 ms", f"{run('search')['p99']} ms", (run("search")["p99"] or 1e9) <= 5)
+            row("search p99 ≤ 5 ms (10 mixed queries, as the issue's scenario)", f"{run('search')['p99']} ms", (run("search")["p99"] or 1e9) <= 5)
+        if run("search-cold"):
+            row("search p99 ≤ 5 ms, 20,000 distinct queries (result cache mostly missed)", f"{run('search-cold')['p99']} ms", (run("search-cold")["p99"] or 1e9) <= 5)
         if run("chapter", 500):
             r500 = [r for (s, c), r in runs.items() if c == 500]
             errors = sum(r["non_2xx"] + r["socket_errors"] for r in r500)

@@ -101,6 +101,15 @@ open(f"{work}/outline.txt", "w").write("/api/v1/chapters\n")
 queries = ["tool call", "retrieval ranking", "\"vector embedding\"", "guardrail approval", "orchestratr",
            "step_42", "memory summary", "latency budget", "incident rollback", "citation grounding"]
 open(f"{work}/search.txt", "w").write("".join(f"/api/v1/search?q={urllib.parse.quote(q)}\n" for q in queries))
+# 20,000 distinct queries from the course's vocabulary: almost every request misses the
+# result cache, so this measures the index itself.
+sys.path.insert(0, "bench")
+from generate_course import WORDS
+import random
+rng, cold = random.Random(7), set()
+while len(cold) < 20000:
+    cold.add(" ".join(rng.sample(WORDS, rng.choice((2, 3)))))
+open(f"{work}/search-cold.txt", "w").write("".join(f"/api/v1/search?q={urllib.parse.quote(q)}\n" for q in sorted(cold)))
 PY
   local quiz; quiz=$(head -1 "$WORK/quizzes.txt")
   export BENCH_SUBMIT_PATH=$quiz/submit
@@ -119,6 +128,7 @@ print(json.dumps({x["id"]: (["A"] if x["kind"] == "multiple_choice" else ("true"
     BENCH_PATHS=$WORK/slugs.txt run_wrk progress "$conns" bench/scripts/progress.lua
     run_wrk checkin "$conns" bench/scripts/checkin.lua
     BENCH_PATHS=$WORK/search.txt run_wrk search "$conns" bench/scripts/get.lua
+    BENCH_PATHS=$WORK/search-cold.txt run_wrk search-cold "$conns" bench/scripts/get.lua
   done
   echo "== $DB: chapter reads while 20 connections log in (bcrypt cost 12)"
   wrk -t1 -c20 -d"${DURATION}s" --timeout 10s --latency -s bench/scripts/login.lua "http://127.0.0.1:$PORT/api/v1/auth/login" > "$RESULTS/$DB-login-c20.txt" 2>&1 &

@@ -1,5 +1,9 @@
 //! The tantivy index over sections, and querying it.
 
+use std::sync::Arc;
+
+use quick_cache::Weighter;
+use quick_cache::sync::Cache;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser};
 use tantivy::schema::{
@@ -51,6 +55,35 @@ pub struct SearchIndex {
     fields: Fields,
     entries: Vec<Entry>,
     fingerprint: String,
+    /// Pages already answered, by normalised query, limit and offset. An index never
+    /// changes, so its answers never go stale; a rebuild starts with an empty cache.
+    results: Cache<ResultKey, Arc<SearchPage>, PageWeight>,
+}
+
+type ResultKey = (String, usize, usize);
+
+/// Bytes of cached result pages per index, and how many pages that is about.
+const RESULT_CACHE_BYTES: u64 = 8 * 1024 * 1024;
+const RESULT_CACHE_ITEMS: usize = 4096;
+
+#[derive(Debug, Clone, Copy)]
+struct PageWeight;
+
+impl Weighter<ResultKey, Arc<SearchPage>> for PageWeight {
+    fn weight(&self, key: &ResultKey, page: &Arc<SearchPage>) -> u64 {
+        let hits: usize = page
+            .hits
+            .iter()
+            .map(|hit| {
+                96 + hit.chapter_slug.len()
+                    + hit.chapter_title.len()
+                    + hit.section.len()
+                    + hit.section_anchor.len()
+                    + hit.snippet.len()
+            })
+            .sum();
+        (key.0.len() + hits + 64) as u64
+    }
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -128,7 +161,8 @@ impl SearchIndex {
         }
         writer.commit()?;
         let reader = index.reader()?;
-        Ok(Self { index, reader, fields, entries, fingerprint })
+        let results = Cache::with_weighter(RESULT_CACHE_ITEMS, RESULT_CACHE_BYTES, PageWeight);
+        Ok(Self { index, reader, fields, entries, fingerprint, results })
     }
 
     pub fn fingerprint(&self) -> &str {
@@ -170,7 +204,25 @@ impl SearchIndex {
     }
 
     /// Ranked sections for `text`, `limit` from `offset`.
+    /// A page of results, from the cache when this index answered the same query before.
+    /// The query's case and spacing do not matter (matching ignores them).
     pub fn search(
+        &self,
+        text: &str,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Arc<SearchPage>, SearchError> {
+        let key =
+            (text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase(), limit, offset);
+        if let Some(page) = self.results.get(&key) {
+            return Ok(page);
+        }
+        let page = Arc::new(self.run_query(text, limit, offset)?);
+        self.results.insert(key, Arc::clone(&page));
+        Ok(page)
+    }
+
+    fn run_query(
         &self,
         text: &str,
         limit: usize,

@@ -82,7 +82,7 @@ fn the_labelled_queries_find_their_sections_with_good_mrr_and_recall_at_5() {
         set.query.len()
     );
     println!("missed: {misses:?}");
-    assert!(mrr >= 0.75, "MRR@5 {mrr:.3} is below 0.75; missed {misses:?}");
+    assert!(mrr >= 0.80, "MRR@5 {mrr:.3} is below 0.80; missed {misses:?}");
     assert!(recall >= 0.9, "recall@5 {recall:.3} is below 0.9; missed {misses:?}");
 }
 
@@ -91,8 +91,8 @@ fn top(index: &SearchIndex, query: &str) -> search::Hit {
         .search(query, 5, 0)
         .unwrap()
         .hits
-        .into_iter()
-        .next()
+        .first()
+        .cloned()
         .unwrap_or_else(|| panic!("no hit for {query}"))
 }
 
@@ -148,7 +148,7 @@ fn snippets_keep_the_original_case_mark_matches_and_stay_within_300_chars() {
     for query in
         ["idempotency", "reciprocal rank fusion", "tool_call_id", "prompt injection", "BM25"]
     {
-        for hit in index.search(query, 10, 0).unwrap().hits {
+        for hit in &index.search(query, 10, 0).unwrap().hits {
             assert!(hit.snippet.chars().count() <= 300, "{query}: {}", hit.snippet.chars().count());
             assert!(hit.snippet.contains("**"), "{query}: {}", hit.snippet);
         }
@@ -172,11 +172,21 @@ fn multi_byte_chapters_index_and_snippet_without_splitting_characters() {
     };
     let index = SearchIndex::build(&[chapter], "multi".into()).unwrap();
     for query in ["tool", "use", "🦀", "道具", "絵文字"] {
-        for hit in index.search(query, 5, 0).unwrap().hits {
+        for hit in &index.search(query, 5, 0).unwrap().hits {
             assert!(hit.snippet.chars().count() <= 300);
             assert!(std::str::from_utf8(hit.snippet.as_bytes()).is_ok());
         }
     }
     let hit = top(&index, "tool use");
     assert!(hit.snippet.contains("**tool**"), "{}", hit.snippet);
+}
+
+#[test]
+fn a_repeated_query_is_answered_from_the_cache_with_the_same_page() {
+    let index = sample_index();
+    let first = index.search("Tool Calling", 5, 0).unwrap();
+    let again = index.search("  tool   calling ", 5, 0).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &again), "case and spacing do not matter");
+    let next_page = index.search("tool calling", 5, 5).unwrap();
+    assert!(!std::sync::Arc::ptr_eq(&first, &next_page), "another page is another entry");
 }

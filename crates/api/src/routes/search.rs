@@ -77,16 +77,18 @@ pub async fn search_course(
     let policy = state.settings.access_policy;
     let results = page
         .hits
-        .into_iter()
+        .iter()
         .map(|hit| {
             let locked = !policy.decide(caller.tier, hit.chapter_order).granted;
+            // A locked chapter's passage never leaves the server: not even its section name.
+            let open = |text: &String| (!locked).then(|| text.clone());
             SearchResult {
                 chapter_id: hit.chapter_id,
-                chapter_slug: hit.chapter_slug,
-                chapter_title: hit.chapter_title,
-                section: (!locked).then_some(hit.section),
-                section_anchor: (!locked).then_some(hit.section_anchor),
-                snippet: (!locked).then_some(hit.snippet),
+                chapter_slug: hit.chapter_slug.clone(),
+                chapter_title: hit.chapter_title.clone(),
+                section: open(&hit.section),
+                section_anchor: open(&hit.section_anchor),
+                snippet: open(&hit.snippet),
                 score: hit.score,
                 locked,
             }
