@@ -143,6 +143,58 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
     ]
 }
 
+/// Realistic answers of the main operations (status, body), so that the agent knows what
+/// comes back. Each one matches its schema (a test validates them).
+fn response_examples() -> Vec<(&'static str, &'static str, Value)> {
+    vec![
+        (
+            "getChapter",
+            "200",
+            json!({
+                "id": "c326db3d-2636-4997-a349-65f074977fff", "slug": "what-is-an-ai-agent",
+                "title": "What Is an AI Agent?", "order": 1, "difficulty_level": "beginner",
+                "estimated_minutes": 9, "word_count": 1540,
+                "content": "# What Is an AI Agent?\n\nAn AI agent is a program that …",
+                "content_sha256": "5f0c6e2d8e0d4c5b9a7f4c1e2b3a4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e",
+                "quiz_id": "8b6f6274-1961-40be-89f4-0e05186859aa", "previous_chapter_id": null,
+                "next_chapter_id": "b26dfe6d-42ac-45e8-ae41-b56b8a235d4c",
+            }),
+        ),
+        (
+            "searchCourse",
+            "200",
+            json!({ "query": "tool call errors", "total": 2, "results": [
+                { "chapter_id": "1e6ccc08-2b4e-4adb-8181-05959cc17c0d",
+                  "chapter_slug": "tool-use-and-function-calling",
+                  "chapter_title": "Tool Use and Function Calling",
+                  "section": "When a tool fails", "section_anchor": "when-a-tool-fails",
+                  "snippet": "…return the **error** to the model as the **tool** result…",
+                  "score": 7.42, "locked": false },
+                { "chapter_id": "4a2b9c1d-7e6f-4d3c-9b8a-1f2e3d4c5b6a",
+                  "chapter_slug": "production-agents", "chapter_title": "Agents in Production",
+                  "section": null, "section_anchor": null, "snippet": null,
+                  "score": 5.1, "locked": true },
+            ] }),
+        ),
+        (
+            "submitQuiz",
+            "201",
+            json!({
+                "attempt_id": "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "attempt_number": 1,
+                "score": 80, "correct_count": 4, "total": 5, "passed": true, "pass_mark": 70,
+                "results": [
+                    { "question_id": "0b6f1c52-8d3e-4f7a-9c61-2d4e5f6a7b80", "selected": "B",
+                      "is_correct": true, "correct_answer": "B",
+                      "explanation": "An agent decides its next step from what it observes." },
+                    { "question_id": "1c7a2d63-9e4f-4a8b-8d72-3e5f6a7b8c91", "selected": ["A"],
+                      "is_correct": false, "correct_answer": ["A", "C"],
+                      "explanation": "Both the loop and the tools are required." },
+                ],
+            }),
+        ),
+    ]
+}
+
 /// Realistic request bodies, so that the agent sees what to send.
 fn request_examples() -> Vec<(&'static str, Value)> {
     vec![
@@ -569,6 +621,12 @@ fn finish_operation(operation: &mut Value) {
         && let Some(media) = operation.pointer_mut("/requestBody/content/application~1json")
     {
         set(media, "example", example);
+    }
+    for (_, status, example) in response_examples().into_iter().filter(|(name, ..)| *name == id) {
+        let pointer = format!("/responses/{status}/content/application~1json");
+        if let Some(media) = operation.pointer_mut(&pointer) {
+            set(media, "example", example);
+        }
     }
 }
 

@@ -197,3 +197,27 @@ async fn unknown_paths_under_docs_are_json_404s_never_500s() {
         assert_eq!(error_code(&body), "not_found", "{path}");
     }
 }
+
+#[tokio::test]
+async fn every_example_in_the_document_matches_its_schema() {
+    let app = spawn_app().await;
+    let (_, document) = app.get_json("/openapi.json").await;
+    let mut checked = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let example = &response["content"]["application/json"]["example"];
+                if example.is_null() {
+                    continue;
+                }
+                let concrete = path
+                    .replace("{chapter_ref}", "x")
+                    .replace("{quiz_id}", "x")
+                    .replace("{user}", "me");
+                app.contract.check(method, &concrete, status.parse().unwrap(), example);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 3, "the main answers carry examples ({checked})");
+}
