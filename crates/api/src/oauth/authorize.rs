@@ -21,7 +21,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::pages::{error_page, page};
-use super::{CODE_LIFETIME, random_secret};
+use super::{CODE_LIFETIME, constant_time_eq, random_secret};
 use crate::routes::auth::{RegisterRequest, check_credentials, create_account};
 use crate::{ApiError, AppState};
 
@@ -307,10 +307,6 @@ async fn accept_form(
     }
     let valid = validate(state, &carried.params).await.map_err(refused)?;
     Ok((valid, carried.csrf.clone()))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[derive(Debug, Deserialize)]

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::random_secret;
+use super::{constant_time_eq, random_secret};
 use crate::AppState;
 
 /// Every field either endpoint reads; which are needed depends on the grant.
@@ -127,13 +127,13 @@ async fn authenticate(
     };
     let client = state.db.find_client(&id).await.map_err(|_| unavailable())?;
     match client {
-        Some(client) if constant_time_eq(&client.secret_hash, &secret_hash(&secret)) => Ok(client),
+        Some(client)
+            if constant_time_eq(client.secret_hash.as_bytes(), secret_hash(&secret).as_bytes()) =>
+        {
+            Ok(client)
+        }
         _ => Err(OAuthError::new("invalid_client", "Unknown client or wrong secret.")),
     }
-}
-
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// `POST /oauth/token`.
