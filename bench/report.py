@@ -112,6 +112,22 @@ def main():
         during = run("chapter-during-logins")
         if during:
             row("chapter p99 while 20 connections log in", f"{during['p99']} ms", (during["p99"] or 1e9) <= 50)
+    sample = os.path.join(results, "sample-chapter-c500.txt")
+    if os.path.exists(sample):
+        r, info = parse(sample), setup(os.path.join(results, "sample-setup.txt"))
+        data["sample"] = {"setup": info, "runs": {"chapter-c500": r}}
+        print("\n## sample course (10 chapters, SQLite, zero configuration)\n")
+        print(f"start-up to ready {info.get('startup_ms', 0):.0f} ms (first start: migrations and import), "
+              f"idle RSS {info.get('idle_rss_mb', 0)} MB\n")
+        print("| scenario | conns | req/s | p50 ms | p90 ms | p99 ms | non-2xx | socket errors | peak RSS MB |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        print(f"| chapter | 500 | {r['rps']:.0f} | {r['p50']} | {r['p90']} | {r['p99']} | {r['non_2xx']} | "
+              f"{r['socket_errors']} | {r['peak_rss_mb']} |")
+        print("\n| target | measured | |\n|---|---|---|")
+        peak = r["peak_rss_mb"] or 1e9
+        print(f"| peak RSS ≤ 64 MB (sample course, 500 connections) | {r['peak_rss_mb']} MB | {'met' if peak <= 64 else 'MISSED'} |")
+        errors = r["non_2xx"] + r["socket_errors"]
+        print(f"| no errors | {errors} | {'met' if errors == 0 else 'MISSED'} |")
     json.dump(data, open(os.path.join(results, "results.json"), "w"), indent=2)
 
 

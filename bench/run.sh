@@ -2,7 +2,8 @@
 # `make bench`: load-tests the release binary with wrk against a same-run baseline.
 # SQLite always; PostgreSQL too when BENCH_DATABASE_URL is set (a fresh database is created
 # on that server and dropped afterwards). Results: bench/results/<time>/ and a printed table.
-# Knobs: BENCH_CHAPTERS (1000), BENCH_DURATION seconds per run (8), BENCH_CONNECTIONS ("50 500").
+# Knobs: BENCH_CHAPTERS (1000), BENCH_DURATION seconds per run (8), BENCH_CONNECTIONS ("50 500"),
+# BENCH_SCENARIOS (all; e.g. "chapter submit" to iterate on a few).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -14,6 +15,8 @@ CONNECTIONS=${BENCH_CONNECTIONS:-"50 500"}
 CHAPTERS=${BENCH_CHAPTERS:-1000}
 PORT=${BENCH_PORT:-8181}
 BASELINE_PORT=$((PORT + 1))
+SCENARIOS=${BENCH_SCENARIOS:-"chapter outline quiz submit progress checkin search search-cold chapter-during-logins sample"}
+wanted() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 export BENCH_SCRIPTS=$ROOT/bench/scripts
 
 if ! command -v wrk >/dev/null; then
@@ -55,6 +58,7 @@ wait_ready() { # url pid -> ms until 200
 # wrk output plus the server's peak RSS.
 run_wrk() {
   local label=$1 conns=$2 script=$3 out="$RESULTS/$DB-$1-c$2.txt"
+  wanted "$label" || [ "$DB" = sample ] || return 0
   wrk -t2 -c"$conns" -d"${DURATION}s" --timeout 10s --latency -s "$script" "http://127.0.0.1:$PORT" > "$out" 2>&1 || true
   echo "peak_rss_mb: $(peak_rss_mb "$SERVER_PID")" >> "$out"
   echo "  $label at $conns connections: $(grep 'Requests/sec' "$out" | awk '{print $2}') req/s"
@@ -69,8 +73,9 @@ bench_database() { # DB label, DATABASE_URL
   "$BIN" import "$WORK/course" 2>"$RESULTS/$DB-import.log"
   echo "import_ms: $(( $(ms_now) - started ))" > "$RESULTS/$DB-setup.txt"
   "$BIN" user create --email bench@example.com --password 'bench pass 1' --tier premium 2>/dev/null
+  # Premium learners, so that the write scenarios may touch any chapter.
   for i in $(seq 1 64); do
-    BCRYPT_COST=4 "$BIN" user create --email "learner$i@example.com" --password 'bench pass 1' 2>/dev/null
+    BCRYPT_COST=4 "$BIN" user create --email "learner$i@example.com" --password 'bench pass 1' --tier premium 2>/dev/null
   done
 
   echo "== $DB: start-up on an up-to-date database"
@@ -130,12 +135,14 @@ print(json.dumps({x["id"]: (["A"] if x["kind"] == "multiple_choice" else ("true"
     BENCH_PATHS=$WORK/search.txt run_wrk search "$conns" bench/scripts/get.lua
     BENCH_PATHS=$WORK/search-cold.txt run_wrk search-cold "$conns" bench/scripts/get.lua
   done
+  if wanted chapter-during-logins; then
   echo "== $DB: chapter reads while 20 connections log in (bcrypt cost 12)"
   wrk -t1 -c20 -d"${DURATION}s" --timeout 10s --latency -s bench/scripts/login.lua "http://127.0.0.1:$PORT/api/v1/auth/login" > "$RESULTS/$DB-login-c20.txt" 2>&1 &
   local login_pid=$!
   BENCH_PATHS=$WORK/chapters.txt run_wrk chapter-during-logins 50 bench/scripts/get.lua
   wait "$login_pid" || true
   echo "peak_rss_mb: $(peak_rss_mb "$SERVER_PID")" >> "$RESULTS/$DB-login-c20.txt"
+  fi
 
   kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=""
 }
@@ -149,6 +156,28 @@ for conns in $CONNECTIONS; do
 done
 kill "$BASELINE_PID"; BASELINE_PID=""
 
+# The bundled 10-chapter sample course on the zero-configuration default (SQLite, imported on
+# first start): chapter reads at 500 connections, for the small-course memory target.
+bench_sample() {
+  DB=sample
+  export DATABASE_URL="sqlite://$WORK/sample.db?mode=rwc" PORT APP__STORAGE__LOCAL_DIR=$WORK/store-sample
+  export APP__CONTENT__IMPORT_ON_FIRST_START=true APP__LOG__LEVEL=warn RATE_LIMIT_PER_MINUTE=0 AUTH_RATE_LIMIT_PER_MINUTE=0
+  echo "== sample course: chapter reads at 500 connections"
+  "$BIN" serve > "$RESULTS/sample-server.log" 2>&1 & SERVER_PID=$!
+  echo "startup_ms: $(wait_ready "http://127.0.0.1:$PORT/health" "$SERVER_PID")" > "$RESULTS/sample-setup.txt"
+  sleep 1
+  echo "idle_rss_mb: $(rss_mb "$SERVER_PID")" >> "$RESULTS/sample-setup.txt"
+  local body='{"email":"sample@example.com","password":"bench pass 1"}'
+  curl -sf "http://127.0.0.1:$PORT/api/v1/auth/register" -H 'content-type: application/json' -d "$body" >/dev/null
+  export BENCH_TOKEN; BENCH_TOKEN=$(curl -sf "http://127.0.0.1:$PORT/api/v1/auth/login" -H 'content-type: application/json' -d "$body" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  # A free learner: the chapters the free tier opens.
+  curl -sf -H "Authorization: Bearer $BENCH_TOKEN" "http://127.0.0.1:$PORT/api/v1/chapters" |
+    python3 -c 'import json,sys; [print("/api/v1/chapters/" + c["id"]) for c in json.load(sys.stdin)["items"] if not c["locked"]]' > "$WORK/sample-chapters.txt"
+  BENCH_PATHS=$WORK/sample-chapters.txt run_wrk chapter 500 bench/scripts/get.lua
+  kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=""
+}
+if wanted sample; then bench_sample; fi
+
 bench_database sqlite "sqlite://$WORK/bench.db?mode=rwc"
 if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   PG_ADMIN=$BENCH_DATABASE_URL
@@ -158,3 +187,5 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
 fi
 
 python3 bench/report.py "$RESULTS" | tee "$RESULTS/report.md"
+cp "$RESULTS/results.json" "$RESULTS.json"
+echo "results: $RESULTS.json (raw wrk outputs in $RESULTS/)"
