@@ -1,16 +1,22 @@
-//! Deferred "last activity" and "current chapter" writes.
+//! Deferred "last activity" and "current chapter" writes, and the streak each learner last
+//! had here.
 //!
 //! A chapter read must never wait on a write, so reads only note what happened in memory;
 //! the notes are written in one batch per minute (so at most one write per learner per
 //! minute) and on shutdown. Progress reads on this replica merge the pending notes, so a
 //! learner sees their current chapter at once; other replicas see it within a minute.
+//!
+//! The remembered streaks let a learner's second check-in of a day (every quiz submission
+//! and completion checks in) cost no database read. They are only a starting point: a check-in
+//! stores through a compare-and-swap on the streak's version, so a stale one is re-read.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use persistence::{Database, PersistenceError};
+use persistence::{Database, PersistenceError, StoredStreak};
+use quick_cache::sync::Cache;
 use uuid::Uuid;
 
 /// How often pending activity is written.
@@ -24,13 +30,39 @@ pub struct PendingActivity {
     pub current_chapter: Option<Uuid>,
 }
 
+/// Learners whose streak is remembered; beyond that the least used are forgotten.
+const REMEMBERED_STREAKS: usize = 100_000;
+
 /// Shared by all workers.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone)]
 pub struct Activity {
     pending: Arc<Mutex<HashMap<Uuid, PendingActivity>>>,
+    streaks: Arc<Cache<Uuid, StoredStreak>>,
+}
+
+impl Default for Activity {
+    fn default() -> Self {
+        Self { pending: Arc::default(), streaks: Arc::new(Cache::new(REMEMBERED_STREAKS)) }
+    }
+}
+
+impl std::fmt::Debug for Activity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Activity").field("streaks", &self.streaks.len()).finish_non_exhaustive()
+    }
 }
 
 impl Activity {
+    /// The streak last read or stored here for `user`, if remembered.
+    pub fn remembered_streak(&self, user: Uuid) -> Option<StoredStreak> {
+        self.streaks.get(&user)
+    }
+
+    /// Remembers a streak just read from or stored in the database.
+    pub fn remember_streak(&self, user: Uuid, streak: StoredStreak) {
+        self.streaks.insert(user, streak);
+    }
+
     fn update(&self, user: Uuid, change: impl FnOnce(&mut PendingActivity)) {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Utc::now();

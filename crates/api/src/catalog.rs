@@ -3,6 +3,7 @@
 //! touch no database; a re-import shows within the TTL.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use uuid::Uuid;
 
 use crate::ApiError;
 use crate::expiring::Expiring;
+use crate::responders::RenderedPage;
 
 /// How long a loaded quiz catalog is used.
 pub const CATALOG_TTL: Duration = Duration::from_secs(30);
@@ -52,7 +54,7 @@ impl Default for QuizCatalog {
 
 impl QuizCatalog {
     pub async fn get(&self, db: &Database) -> Result<Arc<Catalog>, ApiError> {
-        self.loaded.get(|| async { Ok(Catalog::new(db.load_quizzes().await?)) }).await
+        self.loaded.get(|_| async { Ok(Arc::new(Catalog::new(db.load_quizzes().await?))) }).await
     }
 }
 
@@ -65,14 +67,22 @@ pub struct Chapters {
     quiz_of: HashMap<Uuid, Uuid>,
     /// The outline's JSON per tier, serialised on first use.
     outlines: [OnceLock<Bytes>; 3],
+    /// Each chapter's response (same order as `ordered`), serialised on first read: serving
+    /// a chapter is then a lookup, not 30 KB of JSON escaping and hashing per request.
+    pages: Vec<OnceLock<RenderedPage>>,
 }
 
 impl Chapters {
-    fn new(ordered: Vec<ChapterRecord>, quizzes: Vec<(Uuid, Uuid)>) -> Self {
+    fn new(ordered: Vec<ChapterRecord>, quiz_of: HashMap<Uuid, Uuid>) -> Self {
         let by_id = ordered.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
         let by_slug = ordered.iter().enumerate().map(|(i, c)| (c.slug.clone(), i)).collect();
-        let quiz_of = quizzes.into_iter().map(|(quiz, chapter)| (chapter, quiz)).collect();
-        Self { ordered, by_id, by_slug, quiz_of, outlines: Default::default() }
+        let pages = ordered.iter().map(|_| OnceLock::new()).collect();
+        Self { ordered, by_id, by_slug, quiz_of, outlines: Default::default(), pages }
+    }
+
+    /// Whether this catalog holds exactly these chapters and quizzes.
+    fn holds(&self, chapters: &[ChapterRecord], quiz_of: &HashMap<Uuid, Uuid>) -> bool {
+        self.ordered == chapters && self.quiz_of == *quiz_of
     }
 
     fn position(&self, reference: &ChapterRef) -> Option<usize> {
@@ -97,6 +107,25 @@ impl Chapters {
 
     pub fn quiz_of(&self, chapter: Uuid) -> Option<Uuid> {
         self.quiz_of.get(&chapter).copied()
+    }
+
+    /// The response for the chapter at `reference`, rendered with `render` on first use.
+    pub async fn page<F, Fut>(
+        &self,
+        reference: &ChapterRef,
+        render: F,
+    ) -> Result<Option<RenderedPage>, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<RenderedPage, ApiError>>,
+    {
+        let Some(i) = self.position(reference) else { return Ok(None) };
+        let Some(slot) = self.pages.get(i) else { return Ok(None) };
+        if let Some(page) = slot.get() {
+            return Ok(Some(page.clone()));
+        }
+        let page = render().await?;
+        Ok(Some(slot.get_or_init(|| page).clone()))
     }
 
     /// The outline JSON as a learner of `tier` sees it, built once per catalog.
@@ -133,9 +162,15 @@ impl Default for ChapterCatalog {
 impl ChapterCatalog {
     pub async fn get(&self, db: &Database) -> Result<Arc<Chapters>, ApiError> {
         self.loaded
-            .get(|| async {
+            .get(|previous| async move {
                 let (chapters, quizzes) = tokio::join!(db.list_chapters(), db.list_quiz_chapters());
-                Ok(Chapters::new(chapters?, quizzes?))
+                let (chapters, quizzes) = (chapters?, quizzes?);
+                let quiz_of = quizzes.into_iter().map(|(quiz, chapter)| (chapter, quiz)).collect();
+                // Unchanged: keep the catalog, and with it the rendered pages and outlines.
+                match previous {
+                    Some(previous) if previous.holds(&chapters, &quiz_of) => Ok(previous),
+                    _ => Ok(Arc::new(Chapters::new(chapters, quiz_of))),
+                }
             })
             .await
     }

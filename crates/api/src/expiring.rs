@@ -27,11 +27,13 @@ impl<T> Expiring<T> {
         self.current.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
-    /// The value, loading it with `load` when it is missing or older than the TTL.
+    /// The value, loading it with `load` when it is missing or older than the TTL. `load`
+    /// gets the previous value, which it may return again when nothing changed, so that what
+    /// was derived from it (rendered pages) is kept.
     pub async fn get<F, Fut>(&self, load: F) -> Result<Arc<T>, ApiError>
     where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<T, ApiError>>,
+        F: FnOnce(Option<Arc<T>>) -> Fut,
+        Fut: Future<Output = Result<Arc<T>, ApiError>>,
     {
         let loaded = self.loaded();
         if let Some((at, value)) = &loaded
@@ -51,14 +53,15 @@ impl<T> Expiring<T> {
         {
             return Ok(Arc::clone(value));
         }
-        let value = match (load().await, previous) {
-            (Ok(value), _) => Arc::new(value),
-            (Err(error), Some((_, stale))) => {
-                log::warn!("serving cached data, the reload failed: {error}");
-                return Ok(stale);
-            }
-            (Err(error), None) => return Err(error),
-        };
+        let value =
+            match (load(previous.as_ref().map(|(_, value)| Arc::clone(value))).await, previous) {
+                (Ok(value), _) => value,
+                (Err(error), Some((_, stale))) => {
+                    log::warn!("serving cached data, the reload failed: {error}");
+                    return Ok(stale);
+                }
+                (Err(error), None) => return Err(error),
+            };
         *self.current.write().unwrap_or_else(PoisonError::into_inner) =
             Some((Instant::now(), Arc::clone(&value)));
         drop(guard);

@@ -1,7 +1,11 @@
 //! The middleware every request passes first: it names the request (`X-Request-Id`), bounds
 //! its time, writes the access log line and records the request metrics.
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
@@ -9,7 +13,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpResponse, ResponseError, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use uuid::Uuid;
 
 use crate::{ApiError, AppState};
@@ -30,6 +34,48 @@ pub fn current_request_id() -> Option<Arc<str>> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LoggedUser(pub Uuid);
 
+/// Ids this process gives requests: a random prefix chosen at start and a counter, so they
+/// are unique without asking the kernel for random bytes on every request.
+struct RequestIds {
+    prefix: u64,
+    next: AtomicU64,
+}
+
+static REQUEST_IDS: LazyLock<RequestIds> = LazyLock::new(|| RequestIds {
+    prefix: Uuid::new_v4().as_u64_pair().0,
+    next: AtomicU64::new(0),
+});
+
+fn new_request_id() -> Arc<str> {
+    let ids = &*REQUEST_IDS;
+    Arc::from(format!("{:016x}{:016x}", ids.prefix, ids.next.fetch_add(1, Ordering::Relaxed)))
+}
+
+/// Paths remembered per worker by [`RouteTemplates`] before it starts afresh.
+const REMEMBERED_PATHS: usize = 4096;
+
+/// The route template of each path seen, per worker. Actix's `match_pattern` runs the
+/// router's regexes a second time; remembering its answer per path avoids that on the hot
+/// paths. Bounded: it is emptied when full.
+#[derive(Debug, Default)]
+pub(crate) struct RouteTemplates(RefCell<HashMap<String, Rc<str>>>);
+
+impl RouteTemplates {
+    fn of(&self, request: &HttpRequest) -> Rc<str> {
+        if let Some(template) = self.0.borrow().get(request.path()) {
+            return Rc::clone(template);
+        }
+        let template: Rc<str> =
+            request.match_pattern().map_or_else(|| "unmatched".into(), Rc::from);
+        let mut remembered = self.0.borrow_mut();
+        if remembered.len() >= REMEMBERED_PATHS {
+            remembered.clear();
+        }
+        remembered.insert(request.path().to_owned(), Rc::clone(&template));
+        template
+    }
+}
+
 /// A client's own id is kept when it is a plausible one (so ids can be followed across
 /// services); anything else is replaced, so a log line cannot be forged through it.
 fn request_id(request: &ServiceRequest) -> Arc<str> {
@@ -41,7 +87,7 @@ fn request_id(request: &ServiceRequest) -> Arc<str> {
         {
             Arc::from(id)
         }
-        _ => Arc::from(Uuid::new_v4().simple().to_string()),
+        _ => new_request_id(),
     }
 }
 
@@ -50,6 +96,7 @@ pub(crate) async fn observe<B: MessageBody + 'static>(
     request: ServiceRequest,
     next: Next<B>,
     time_limit: Duration,
+    templates: Rc<RouteTemplates>,
 ) -> Result<ServiceResponse<B>, actix_web::Error> {
     let started = Instant::now();
     let id = request_id(&request);
@@ -66,12 +113,12 @@ pub(crate) async fn observe<B: MessageBody + 'static>(
             }
             let request = response.request();
             // The template, not the path: bounded label values, no ids or emails in the log.
-            let route = request.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+            let route = templates.of(request);
             let user = request.extensions().get::<LoggedUser>().map(|user| user.0);
             (Ok(response), route, user)
         }
         Ok(Err(error)) => {
-            (Err(Identified { error, request_id: Arc::clone(&id) }), "unmatched".to_owned(), None)
+            (Err(Identified { error, request_id: Arc::clone(&id) }), Rc::from("unmatched"), None)
         }
         Err(_) => {
             let error = ApiError::Unavailable(format!(
@@ -79,7 +126,7 @@ pub(crate) async fn observe<B: MessageBody + 'static>(
                 time_limit.as_secs_f64()
             ));
             let failed = Identified { error: error.into(), request_id: Arc::clone(&id) };
-            (Err(failed), "timed_out".to_owned(), None)
+            (Err(failed), Rc::from("timed_out"), None)
         }
     };
     let status = match &outcome {
@@ -93,7 +140,7 @@ pub(crate) async fn observe<B: MessageBody + 'static>(
     }
     let latency_ms = (latency.as_secs_f64() * 1_000_000.0).round() / 1_000.0;
     let id: &str = &id;
-    let route = route.as_str();
+    let route: &str = &route;
     match user.map(|user| user.to_string()) {
         Some(user_id) => log::info!(
             target: "companion::http",

@@ -2,11 +2,13 @@
 //! Both are documented in OpenAPI exactly like `Json<T>`.
 
 use std::collections::BTreeMap;
+use std::marker::PhantomData;
 
 use actix_web::body::BoxBody;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{ContentType, ETag, EntityTag, IfNoneMatch};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder, ResponseError};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, Responder};
+use bytes::Bytes;
 use paperclip::actix::OperationModifier;
 use paperclip::actix::web::Json;
 use paperclip::v2::models::{DefaultOperationRaw, DefaultSchemaRaw};
@@ -16,39 +18,57 @@ use sha2::{Digest, Sha256};
 
 use crate::ApiError;
 
-/// A JSON response with a strong ETag; a request whose `If-None-Match` matches gets 304.
-#[derive(Debug)]
-pub struct Tagged<T>(pub T);
+/// A JSON body serialised once, with its strong ETag (the first 16 bytes of its SHA-256).
+#[derive(Debug, Clone)]
+pub struct RenderedPage {
+    pub json: Bytes,
+    pub etag: EntityTag,
+}
 
-impl<T: Serialize> Responder for Tagged<T> {
+impl RenderedPage {
+    pub fn render<T: Serialize>(value: &T) -> Result<Self, ApiError> {
+        let json = serde_json::to_vec(value).map_err(ApiError::internal)?;
+        let digest = Sha256::digest(&json);
+        let etag = EntityTag::new_strong(hex::encode(digest.get(..16).unwrap_or_default()));
+        Ok(Self { json: Bytes::from(json), etag })
+    }
+}
+
+/// A rendered page of a `T`, answered with its ETag; a request whose `If-None-Match`
+/// matches gets 304.
+#[derive(Debug)]
+pub struct Tagged<T>(pub RenderedPage, PhantomData<T>);
+
+impl<T> Tagged<T> {
+    pub fn new(page: RenderedPage) -> Self {
+        Self(page, PhantomData)
+    }
+}
+
+impl<T> Responder for Tagged<T> {
     type Body = BoxBody;
 
     fn respond_to(self, request: &HttpRequest) -> HttpResponse {
-        let body = match serde_json::to_vec(&self.0) {
-            Ok(body) => body,
-            Err(error) => return ApiError::internal(error).error_response(),
-        };
-        let digest = Sha256::digest(&body);
-        let tag = EntityTag::new_strong(hex::encode(digest.get(..16).unwrap_or_default()));
+        let RenderedPage { json, etag } = self.0;
         let matches = match request.get_header::<IfNoneMatch>() {
             Some(IfNoneMatch::Any) => true,
-            Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.strong_eq(&tag)),
+            Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.strong_eq(&etag)),
             None => false,
         };
         if matches {
-            return HttpResponse::NotModified().insert_header(ETag(tag)).finish();
+            return HttpResponse::NotModified().insert_header(ETag(etag)).finish();
         }
-        HttpResponse::Ok().insert_header(ETag(tag)).content_type(ContentType::json()).body(body)
+        HttpResponse::Ok().insert_header(ETag(etag)).content_type(ContentType::json()).body(json)
     }
 }
 
 /// JSON serialised earlier (a cached outline), documented as `T`.
 #[derive(Debug)]
-pub struct JsonBytes<T>(pub bytes::Bytes, pub std::marker::PhantomData<T>);
+pub struct JsonBytes<T>(pub Bytes, pub PhantomData<T>);
 
 impl<T> JsonBytes<T> {
-    pub fn new(json: bytes::Bytes) -> Self {
-        Self(json, std::marker::PhantomData)
+    pub fn new(json: Bytes) -> Self {
+        Self(json, PhantomData)
     }
 }
 

@@ -1,6 +1,7 @@
 //! Building the Actix application and serving it on a listener.
 
 use std::net::TcpListener;
+use std::rc::Rc;
 use std::time::Duration;
 
 use actix_cors::Cors;
@@ -18,7 +19,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::metrics::serve_metrics;
 use crate::openapi::finish_document;
 use crate::rate_limit::RateLimits;
-use crate::request_context::{REQUEST_ID_HEADER, observe};
+use crate::request_context::{REQUEST_ID_HEADER, RouteTemplates, observe};
 use crate::{AppState, routes};
 use crate::{docs, oauth};
 
@@ -59,6 +60,7 @@ impl Application {
         let server = actix_web::HttpServer::new(move || {
             let settings = data.settings.clone();
             let time_limit = options.request_timeout;
+            let templates = Rc::new(RouteTemplates::default());
             // The last `.wrap` runs first: `observe` sees every request and every answer,
             // 429s and CORS refusals included.
             actix_web::App::new()
@@ -71,7 +73,9 @@ impl Application {
                 .wrap(options.rate_limits.api_middleware())
                 .wrap(cors(&options.cors_origins))
                 .wrap(security_headers(&settings.public_url))
-                .wrap(from_fn(move |request, next| observe(request, next, time_limit)))
+                .wrap(from_fn(move |request, next| {
+                    observe(request, next, time_limit, Rc::clone(&templates))
+                }))
                 .wrap_api_with_spec(DefaultApiRaw::default())
                 .configure(routes::configure)
                 .with_raw_json_spec_v3(move |app, spec| {

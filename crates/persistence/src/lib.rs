@@ -24,4 +24,4 @@ pub use progress::{LearnerState, StoredStreak};
 pub use quizzes::{
     AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuestion, StoredQuiz,
 };
-pub use users::{NewUser, ProfileChanges, TierChange, UserRecord};
+pub use users::{NewUser, ProfileChanges, TierChange, UserAccess, UserRecord};

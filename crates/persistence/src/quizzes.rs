@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use domain::{Answer, Question, QuestionKind, RevealAnswers};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+};
 use uuid::Uuid;
 
 use crate::entity::{attempt, chapter, question, quiz};
@@ -247,28 +249,29 @@ impl Database {
                 ])
                 .select_from(select)
                 .map_err(|e| corrupt(e.to_string()))?
+                .returning_all()
                 .to_owned();
-            match self.conn.execute(&insert).await.map_err(PersistenceError::from) {
-                Ok(result) if result.rows_affected() == 0 => {
-                    return Ok(AttemptOutcome::LimitReached);
-                }
-                Ok(_) => {
-                    let row = attempt::Entity::find_by_id(id)
-                        .one(&self.conn)
-                        .await?
-                        .ok_or_else(|| corrupt("a stored attempt vanished"))?;
+            // One round trip: the stored row comes back, or no row when the limit is reached.
+            let inserted = self.conn.query_one(&insert).await.map_err(PersistenceError::from);
+            let retried = match inserted {
+                Ok(Some(row)) => {
+                    let row = attempt::Model::from_query_result(&row, "")?;
                     return Ok(AttemptOutcome::Recorded(row.try_into()?));
                 }
-                Err(PersistenceError::Conflict(_) | PersistenceError::Busy) => {
-                    if let Some(submission) = &new.submission_id
-                        && let Some(first) = self
-                            .find_attempt_by_submission(new.user_id, new.quiz_id, submission)
-                            .await?
-                    {
-                        return Ok(AttemptOutcome::AlreadyRecorded(first));
-                    }
-                }
+                Ok(None) => false,
+                Err(PersistenceError::Conflict(_) | PersistenceError::Busy) => true,
                 Err(other) => return Err(other),
+            };
+            // Not stored: a retry of a stored submission is answered with its first attempt,
+            // whether the limit or the submission's unique index stopped it.
+            if let Some(submission) = &new.submission_id
+                && let Some(first) =
+                    self.find_attempt_by_submission(new.user_id, new.quiz_id, submission).await?
+            {
+                return Ok(AttemptOutcome::AlreadyRecorded(first));
+            }
+            if !retried {
+                return Ok(AttemptOutcome::LimitReached);
             }
         }
         Err(PersistenceError::Busy)

@@ -11,6 +11,15 @@ use uuid::Uuid;
 use crate::entity::{tier_change, user};
 use crate::{Database, PersistenceError};
 
+/// What every authenticated request needs to know about its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserAccess {
+    pub tier: Tier,
+    pub role: Role,
+    /// IANA name; set at registration and never changed.
+    pub timezone: String,
+}
+
 /// A stored account. `password_hash` never leaves the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
@@ -117,18 +126,23 @@ impl Database {
             .transpose()
     }
 
-    /// Just the tier and role: what every authenticated request needs.
-    pub async fn user_access(&self, id: Uuid) -> Result<Option<(Tier, Role)>, PersistenceError> {
-        let row: Option<(String, String)> = user::Entity::find_by_id(id)
+    /// Just the tier, role and timezone: what every authenticated request needs.
+    pub async fn user_access(&self, id: Uuid) -> Result<Option<UserAccess>, PersistenceError> {
+        let row: Option<(String, String, String)> = user::Entity::find_by_id(id)
             .select_only()
             .column(user::Column::Tier)
             .column(user::Column::Role)
+            .column(user::Column::Timezone)
             .into_tuple()
             .one(&self.conn)
             .await?;
-        row.map(|(tier, role)| {
+        row.map(|(tier, role, timezone)| {
             let corrupt = |what: String| PersistenceError::Corrupt(format!("user {id}: {what}"));
-            Ok((tier.parse().map_err(corrupt)?, role.parse().map_err(corrupt)?))
+            Ok(UserAccess {
+                tier: tier.parse().map_err(corrupt)?,
+                role: role.parse().map_err(corrupt)?,
+                timezone,
+            })
         })
         .transpose()
     }

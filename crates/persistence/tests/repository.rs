@@ -197,11 +197,13 @@ on_every_database!(users_unique_email, a_taken_email_is_a_conflict_not_an_error)
 async fn a_tier_change_is_applied_and_audited_in_one_go(db: &Database) {
     use domain::{Role, Tier};
     let user = db.create_user(new_user("tier@example.com")).await.unwrap();
-    assert_eq!(db.user_access(user.id).await.unwrap(), Some((Tier::Free, Role::Student)));
+    let access =
+        |tier| Some(persistence::UserAccess { tier, role: Role::Student, timezone: "UTC".into() });
+    assert_eq!(db.user_access(user.id).await.unwrap(), access(Tier::Free));
     let change =
         db.change_tier(user.id, Tier::Pro, None, Some("promo".into())).await.unwrap().unwrap();
     assert_eq!((change.previous_tier, change.tier), (Tier::Free, Tier::Pro));
-    assert_eq!(db.user_access(user.id).await.unwrap(), Some((Tier::Pro, Role::Student)));
+    assert_eq!(db.user_access(user.id).await.unwrap(), access(Tier::Pro));
     assert_eq!(db.tier_history(user.id).await.unwrap(), vec![(Tier::Free, Tier::Pro)]);
     assert!(db.change_tier(uuid::Uuid::new_v4(), Tier::Pro, None, None).await.unwrap().is_none());
 }

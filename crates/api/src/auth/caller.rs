@@ -5,6 +5,7 @@ use std::pin::Pin;
 
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use domain::account::Tz;
 use domain::{Role, Tier};
 use paperclip::actix::Apiv2Security;
 use uuid::Uuid;
@@ -13,7 +14,7 @@ use crate::rate_limit::VerifiedSubject;
 use crate::request_context::LoggedUser;
 use crate::{ApiError, AppState};
 
-/// Who is calling: a verified token's subject with their current tier and role.
+/// Who is calling: a verified token's subject with their current tier, role and timezone.
 #[derive(Debug, Clone, Copy, Apiv2Security)]
 #[openapi(
     apiKey,
@@ -26,6 +27,7 @@ pub struct Caller {
     pub id: Uuid,
     pub tier: Tier,
     pub role: Role,
+    pub timezone: Tz,
 }
 
 /// A `{user}` path segment: a UUID or `me`.
@@ -109,12 +111,12 @@ impl FromRequest for Caller {
                 return Err(ApiError::Unauthorized("The token has been revoked.".into()));
             }
             let id = subject.user;
-            let (tier, role) = state.auth.access.get(&state.db, id).await?.ok_or_else(|| {
+            let access = state.auth.access.get(&state.db, id).await?.ok_or_else(|| {
                 ApiError::Unauthorized("The token's user no longer exists.".into())
             })?;
             // The `learner` scope of an OAuth token never carries admin powers.
-            let role = if subject.family.is_some() { Role::Student } else { role };
-            Ok(Self { id, tier, role })
+            let role = if subject.family.is_some() { Role::Student } else { access.role };
+            Ok(Self { id, tier: access.tier, role, timezone: access.timezone })
         })
     }
 }

@@ -1,5 +1,5 @@
 //! Authentication and authorisation: JWTs, password hashing, the [`Caller`] extractor and
-//! the short-lived cache of each caller's tier and role.
+//! the short-lived cache of each caller's tier, role and timezone.
 
 mod caller;
 mod passwords;
@@ -8,6 +8,7 @@ mod tokens;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use domain::account::{Tz, parse_timezone};
 use domain::{Role, Tier};
 use persistence::Database;
 use quick_cache::sync::Cache;
@@ -24,10 +25,17 @@ use crate::ApiError;
 /// reaches other replicas within this time; this replica drops its entry at once).
 pub const ACCESS_CACHE_TTL: Duration = Duration::from_secs(5);
 
+/// A user's tier, role and timezone, as an authenticated request needs them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Access {
+    pub tier: Tier,
+    pub role: Role,
+    pub timezone: Tz,
+}
+
 #[derive(Debug, Clone, Copy)]
 struct CachedAccess {
-    tier: Tier,
-    role: Role,
+    access: Access,
     loaded_at: Instant,
 }
 
@@ -51,17 +59,23 @@ impl Default for AccessCache {
 }
 
 impl AccessCache {
-    /// The user's tier and role, from the cache when fresh; `None` if the user is gone.
-    pub async fn get(&self, db: &Database, user: Uuid) -> Result<Option<(Tier, Role)>, ApiError> {
+    /// The user's tier, role and timezone, from the cache when fresh; `None` if the user is
+    /// gone.
+    pub async fn get(&self, db: &Database, user: Uuid) -> Result<Option<Access>, ApiError> {
         if let Some(entry) = self.entries.get(&user)
             && entry.loaded_at.elapsed() < ACCESS_CACHE_TTL
         {
-            return Ok(Some((entry.tier, entry.role)));
+            return Ok(Some(entry.access));
         }
-        let loaded = db.user_access(user).await?;
+        let loaded = db.user_access(user).await?.map(|stored| Access {
+            tier: stored.tier,
+            role: stored.role,
+            // Stored timezones were validated on the way in; UTC is the documented default.
+            timezone: parse_timezone(&stored.timezone).unwrap_or(Tz::UTC),
+        });
         match loaded {
-            Some((tier, role)) => {
-                self.entries.insert(user, CachedAccess { tier, role, loaded_at: Instant::now() });
+            Some(access) => {
+                self.entries.insert(user, CachedAccess { access, loaded_at: Instant::now() });
             }
             None => {
                 self.entries.remove(&user);

@@ -68,13 +68,13 @@ async fn tier_of(state: &AppState, caller: &Caller, user: Uuid) -> Result<Tier, 
     if user == caller.id {
         return Ok(caller.tier);
     }
-    let (tier, _) = state
+    let access = state
         .auth
         .access
         .get(&state.db, user)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("No user {user}.")))?;
-    Ok(tier)
+    Ok(access.tier)
 }
 
 /// The order of the chapter a resource belongs to, from the in-memory catalogs.

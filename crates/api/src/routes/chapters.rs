@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::catalog::Chapters;
 use crate::dto::TierName;
-use crate::responders::{JsonBytes, Tagged};
+use crate::responders::{JsonBytes, RenderedPage, Tagged};
 use crate::{ApiError, AppState};
 
 /// Difficulty label a chapter's author gave it.
@@ -165,13 +165,25 @@ pub async fn get_chapter(
     state.settings.require_access(caller.tier, chapter.order)?;
     // Noted in memory only: the read never waits on this write.
     state.activity.opened_chapter(caller.id, chapter.id);
+    let page = catalog.page(&reference, || render(&state, &catalog, chapter)).await?;
+    let page =
+        page.ok_or_else(|| ApiError::NotFound(format!("No chapter `{}`.", chapter_ref.as_str())))?;
+    Ok(Tagged::new(page))
+}
+
+/// A chapter's response: its metadata, its body from the store, its quiz and neighbours.
+async fn render(
+    state: &AppState,
+    catalog: &Chapters,
+    chapter: &ChapterRecord,
+) -> Result<RenderedPage, ApiError> {
     let key = ContentKey::parse(&chapter.content_key)
         .ok_or_else(|| ApiError::internal(format!("chapter {}: bad content key", chapter.id)))?;
     let body = state.store.get(&key).await?;
     let content = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::internal(format!("chapter {}: body is not UTF-8", chapter.id)))?;
-    let (previous, next) = catalog.neighbours(&reference);
-    Ok(Tagged(ChapterDetail {
+    let (previous, next) = catalog.neighbours(&ChapterRef::Id(chapter.id));
+    RenderedPage::render(&ChapterDetail {
         id: chapter.id,
         slug: chapter.slug.clone(),
         title: chapter.title.clone(),
@@ -184,7 +196,7 @@ pub async fn get_chapter(
         quiz_id: catalog.quiz_of(chapter.id),
         previous_chapter_id: previous.map(|c| c.id),
         next_chapter_id: next.map(|c| c.id),
-    }))
+    })
 }
 
 /// The summary of the chapter before or (`after`) after the named one.

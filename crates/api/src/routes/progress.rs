@@ -1,11 +1,11 @@
 //! Progress (completed chapters, current chapter, last activity) and daily streaks.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::Streak;
 use domain::account::{Tz, parse_timezone};
+use domain::{Streak, Tier};
 use paperclip::actix::web::{Data, Json, Path};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
-use persistence::UserRecord;
+use persistence::{LearnerState, StoredStreak};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -80,59 +80,96 @@ pub struct CheckInResult {
     pub incremented: bool,
 }
 
-/// The user a `{user}` path names, loaded, after the self-or-admin check.
-async fn target(state: &AppState, caller: &Caller, user: &str) -> Result<UserRecord, ApiError> {
+/// The learner a progress route is about: who they are, their tier and timezone.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Learner {
+    pub id: Uuid,
+    pub tier: Tier,
+    pub timezone: Tz,
+}
+
+impl From<&Caller> for Learner {
+    fn from(caller: &Caller) -> Self {
+        Self { id: caller.id, tier: caller.tier, timezone: caller.timezone }
+    }
+}
+
+/// The learner a `{user}` path names, after the self-or-admin check: the caller as the
+/// token already told us, or (admins) another user, loaded.
+async fn target(state: &AppState, caller: &Caller, user: &str) -> Result<Learner, ApiError> {
     let id = caller.resolve(UserRef::parse(user)?)?;
-    state.db.find_user(id).await?.ok_or_else(|| ApiError::NotFound(format!("No user {id}.")))
+    if id == caller.id {
+        return Ok(Learner::from(caller));
+    }
+    let user = state
+        .db
+        .find_user(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("No user {id}.")))?;
+    Ok(Learner {
+        id: user.id,
+        tier: user.tier,
+        // Stored timezones were validated on the way in; UTC is the documented default.
+        timezone: parse_timezone(&user.timezone).unwrap_or(Tz::UTC),
+    })
 }
 
-fn timezone(user: &UserRecord) -> Tz {
-    // Stored timezones were validated on the way in; UTC is the documented default.
-    parse_timezone(&user.timezone).unwrap_or(Tz::UTC)
+/// The learner's stored streak, remembered here once read.
+async fn stored_streak(state: &AppState, learner: Uuid) -> Result<Option<StoredStreak>, ApiError> {
+    let stored = state.db.streak(learner).await?;
+    if let Some(stored) = stored {
+        state.activity.remember_streak(learner, stored);
+    }
+    Ok(stored)
 }
 
-/// Checks `user` in now: a compare-and-swap on the streak's version, retried when another
-/// check-in wins the race, so concurrent check-ins on one day add exactly one.
+/// Checks the learner in now: a compare-and-swap on the streak's version, retried when another
+/// check-in wins the race, so concurrent check-ins on one day add exactly one. A learner
+/// already checked in today, as remembered here, costs no database round trip.
 pub(crate) async fn check_in(
     state: &AppState,
-    user: &UserRecord,
+    learner: &Learner,
 ) -> Result<(Streak, bool), ApiError> {
-    let zone = timezone(user);
+    let zone = learner.timezone;
+    let mut stored = match state.activity.remembered_streak(learner.id) {
+        Some(remembered) => Some(remembered),
+        None => stored_streak(state, learner.id).await?,
+    };
     for _ in 0..16 {
-        let stored = state.db.streak(user.id).await?;
         let now = Utc::now();
         let outcome = stored.map(|s| s.streak).unwrap_or_default().check_in(now, zone);
         if !outcome.incremented {
             return Ok((outcome.streak, false));
         }
         let day = domain::streak::local_day(now, zone);
-        if state.db.replace_streak(user.id, stored, outcome.streak, day).await? {
-            state.activity.touch(user.id);
+        if state.db.replace_streak(learner.id, stored, outcome.streak, day).await? {
+            let version = stored.map_or(1, |s| s.version + 1);
+            state
+                .activity
+                .remember_streak(learner.id, StoredStreak { streak: outcome.streak, version });
+            state.activity.touch(learner.id);
             return Ok((outcome.streak, true));
         }
+        // Another check-in (maybe on another replica) won: start again from what is stored.
+        stored = stored_streak(state, learner.id).await?;
     }
     Err(ApiError::Unavailable("Too many simultaneous check-ins; try again.".into()))
 }
 
 /// Checks a learner in as a side effect of learning (completing a chapter, submitting a
-/// quiz). Never fails the request it rides on; a failure is logged.
-pub(crate) async fn check_in_quietly(state: &AppState, user: &UserRecord) {
-    if let Err(error) = check_in(state, user).await {
-        log::warn!("automatic check-in of {} failed: {error}", user.id);
+/// quiz). Never fails the request it rides on; a failure is logged. Returns the streak when
+/// the check-in went through.
+pub(crate) async fn check_in_quietly(state: &AppState, learner: &Learner) -> Option<Streak> {
+    match check_in(state, learner).await {
+        Ok((streak, _)) => Some(streak),
+        Err(error) => {
+            log::warn!("automatic check-in of {} failed: {error}", learner.id);
+            None
+        }
     }
 }
 
-/// [`check_in_quietly`] for a caller whose profile is not loaded yet.
-pub(crate) async fn check_in_caller_quietly(state: &AppState, user_id: Uuid) {
-    match state.db.find_user(user_id).await {
-        Ok(Some(user)) => check_in_quietly(state, &user).await,
-        Ok(None) => {}
-        Err(error) => log::warn!("automatic check-in of {user_id} failed: {error}"),
-    }
-}
-
-fn streak_view(streak: &Streak, user: &UserRecord) -> StreakView {
-    let zone = timezone(user);
+fn streak_view(streak: &Streak, zone: Tz) -> StreakView {
     let now = Utc::now();
     StreakView {
         current_streak: streak.current_at(now, zone),
@@ -143,15 +180,26 @@ fn streak_view(streak: &Streak, user: &UserRecord) -> StreakView {
     }
 }
 
-async fn progress_of(state: &AppState, user: &UserRecord) -> Result<Progress, ApiError> {
-    let (completions, catalog, stored_state, streak) = tokio::join!(
-        state.db.completions(user.id),
-        state.chapters.get(&state.db),
-        state.db.learner_state(user.id),
-        state.db.streak(user.id),
-    );
+/// The learner's progress. `streak` and `stored_state` are what the caller has just read or
+/// written, if anything: they are not read again.
+async fn progress_of(
+    state: &AppState,
+    user: &Learner,
+    streak: Option<Streak>,
+    stored_state: Option<LearnerState>,
+) -> Result<Progress, ApiError> {
+    let (completions, catalog, stored_state) =
+        tokio::join!(state.db.completions(user.id), state.chapters.get(&state.db), async {
+            match stored_state {
+                Some(known) => Ok(known),
+                None => state.db.learner_state(user.id).await,
+            }
+        },);
     let (completions, catalog, stored_state) = (completions?, catalog?, stored_state?);
-    let streak = streak?.map(|s| s.streak).unwrap_or_default();
+    let streak = match streak {
+        Some(streak) => streak,
+        None => state.db.streak(user.id).await?.map(|s| s.streak).unwrap_or_default(),
+    };
     let pending = state.activity.pending(user.id);
     let current_id = pending.and_then(|p| p.current_chapter).or(stored_state.current_chapter_id);
     let current_chapter =
@@ -160,7 +208,7 @@ async fn progress_of(state: &AppState, user: &UserRecord) -> Result<Progress, Ap
         (Some(stored), Some(pending)) => Some(stored.max(pending)),
         (stored, pending) => stored.or(pending),
     };
-    let view = streak_view(&streak, user);
+    let view = streak_view(&streak, user.timezone);
     // Only chapters that exist now count, so the percentage never passes 100.
     let mut completed: Vec<(&persistence::ChapterRecord, DateTime<Utc>)> = completions
         .into_iter()
@@ -206,7 +254,7 @@ pub async fn get_progress(
     user: Path<String>,
 ) -> Result<Json<Progress>, ApiError> {
     let user = target(&state, &caller, &user).await?;
-    Ok(Json(progress_of(&state, &user).await?))
+    Ok(Json(progress_of(&state, &user, None, None).await?))
 }
 
 /// Mark a chapter complete
@@ -227,14 +275,20 @@ pub async fn update_progress(
         catalog.find(&reference).ok_or_else(|| ApiError::NotFound("No such chapter.".into()))?;
     state.settings.require_access(user.tier, chapter.order)?;
     let completed = update.completed.unwrap_or(true);
+    let (mut streak, mut stored_state) = (None, None);
     state.db.set_completed(user.id, chapter.id, completed, Utc::now()).await?;
     if completed {
         let pending = state.activity.pending(user.id).and_then(|p| p.current_chapter);
         let current = match pending {
             Some(id) => Some(id),
-            None => state.db.learner_state(user.id).await?.current_chapter_id,
+            None => {
+                let stored = state.db.learner_state(user.id).await?;
+                stored_state = Some(stored);
+                stored.current_chapter_id
+            }
         };
         if current == Some(chapter.id) {
+            stored_state = None;
             let next = catalog.neighbours(&reference).1.map(|c| c.id);
             state
                 .db
@@ -242,10 +296,10 @@ pub async fn update_progress(
                 .await?;
             state.activity.forget_current_chapter(user.id);
         }
-        check_in_quietly(&state, &user).await;
+        streak = check_in_quietly(&state, &user).await;
     }
     state.activity.touch(user.id);
-    Ok(Json(progress_of(&state, &user).await?))
+    Ok(Json(progress_of(&state, &user, streak, stored_state).await?))
 }
 
 /// Read a streak
@@ -260,7 +314,7 @@ pub async fn get_streak(
 ) -> Result<Json<StreakView>, ApiError> {
     let user = target(&state, &caller, &user).await?;
     let streak = state.db.streak(user.id).await?.map(|s| s.streak).unwrap_or_default();
-    Ok(Json(streak_view(&streak, &user)))
+    Ok(Json(streak_view(&streak, user.timezone)))
 }
 
 /// Daily check-in
@@ -276,7 +330,7 @@ pub async fn record_checkin(
     let user = target(&state, &caller, &user).await?;
     let (streak, incremented) = check_in(&state, &user).await?;
     state.activity.touch(user.id);
-    let view = streak_view(&streak, &user);
+    let view = streak_view(&streak, user.timezone);
     Ok(Json(CheckInResult {
         current_streak: view.current_streak,
         longest_streak: view.longest_streak,

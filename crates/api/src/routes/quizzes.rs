@@ -14,6 +14,7 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::responders::WithStatus;
+use crate::routes::progress::{Learner, check_in_quietly};
 use crate::{ApiError, AppState};
 
 /// An answer: one option key (`"B"`), `"true"`/`"false"`, or an array of keys for multiple
@@ -409,12 +410,8 @@ async fn grade_and_record(
     let answers: HashMap<String, Submitted> =
         request.answers.into_iter().map(|(id, value)| (id, value.into())).collect();
     let (grade, stored) = grade(&quiz, &answers)?;
-    if let Some(submission) = &request.submission_id
-        && let Some(first) =
-            state.db.find_attempt_by_submission(caller.id, quiz.id, submission).await?
-    {
-        return replay(&quiz, &first, &stored);
-    }
+    // A retried submission_id is recognised by the insert itself (its unique index), so a
+    // new submission costs one statement.
     let new = NewAttempt {
         user_id: caller.id,
         quiz_id: quiz.id,
@@ -428,7 +425,7 @@ async fn grade_and_record(
     match state.db.record_attempt(&new, quiz.max_attempts).await? {
         AttemptOutcome::Recorded(attempt) => {
             state.activity.touch(caller.id);
-            crate::routes::progress::check_in_caller_quietly(state, caller.id).await;
+            check_in_quietly(state, &Learner::from(&caller)).await;
             Ok(WithStatus(StatusCode::CREATED, result_body(&quiz, &attempt, &grade)))
         }
         AttemptOutcome::AlreadyRecorded(first) => replay(&quiz, &first, &stored),
