@@ -45,12 +45,26 @@ def main():
     files = os.listdir(results)
     baseline = {int(m.group(1)): parse(os.path.join(results, f))
                 for f in files if (m := re.match(r"baseline-c(\d+)\.txt$", f))}
-    data = {"baseline": baseline, "databases": {}}
+    outline_baseline = {int(m.group(1)): parse(os.path.join(results, f))
+                        for f in files if (m := re.match(r"baseline-outline-c(\d+)\.txt$", f))}
+    outline_bytes = None
+    for f in files:
+        if f.startswith("baseline-outline-"):
+            found = re.search(r"body_bytes: (\d+)", open(os.path.join(results, f)).read())
+            outline_bytes = int(found.group(1)) if found else None
+    data = {"baseline": baseline, "outline_baseline": outline_baseline, "outline_bytes": outline_bytes,
+            "databases": {}}
     print("## Baseline: bare actix-web, same 30 KB body\n")
     print("| connections | req/s | p50 ms | p90 ms | p99 ms | peak RSS MB |")
     print("|---|---|---|---|---|---|")
     for conns, r in sorted(baseline.items()):
         print(f"| {conns} | {r['rps']:.0f} | {r['p50']} | {r['p90']} | {r['p99']} | {r['peak_rss_mb']} |")
+    if outline_baseline:
+        print(f"\nThe same bare server with a body of the outline's size ({outline_bytes} bytes):\n")
+        print("| connections | req/s | p50 ms | p90 ms | p99 ms |")
+        print("|---|---|---|---|---|")
+        for conns, r in sorted(outline_baseline.items()):
+            print(f"| {conns} | {r['rps']:.0f} | {r['p50']} | {r['p90']} | {r['p99']} |")
     for db in ["sqlite", "postgres"]:
         runs = {}
         for f in files:
@@ -82,6 +96,10 @@ def main():
         if ch and base50:
             row("chapter read ≥ 50% of baseline", f"{100 * ch['rps'] / base50:.0f}%", ch["rps"] >= 0.5 * base50)
             row("chapter read p99 ≤ 10 ms", f"{ch['p99']} ms", (ch["p99"] or 1e9) <= 10)
+        outline_base = outline_baseline.get(50, {}).get("rps", 0)
+        if run("outline") and outline_base:
+            row("outline ≥ 60% of a bare server sending a body of the outline's size",
+                f"{100 * run('outline')['rps'] / outline_base:.0f}%", run("outline")["rps"] >= 0.6 * outline_base)
         for s, share in [("outline", 0.6), ("quiz", 0.5)]:
             if run(s) and base50:
                 row(f"{s} ≥ {share:.0%} of baseline", f"{100 * run(s)['rps'] / base50:.0f}%", run(s)["rps"] >= share * base50)

@@ -116,6 +116,19 @@ while len(cold) < 20000:
     cold.add(" ".join(rng.sample(WORDS, rng.choice((2, 3)))))
 open(f"{work}/search-cold.txt", "w").write("".join(f"/api/v1/search?q={urllib.parse.quote(q)}\n" for q in sorted(cold)))
 PY
+  # The outline of 1,000 chapters is far larger than the 30 KB baseline body, so it is also
+  # compared with the bare actix-web baseline serving a body of the outline's own size
+  # (measured once, while the server idles).
+  if wanted outline && [ ! -e "$RESULTS/baseline-outline-c50.txt" ]; then
+    local size; size=$(stat -c %s "$WORK/outline.json")
+    "$BASELINE" "$BASELINE_PORT" "$size" & BASELINE_PID=$!
+    wait_ready "http://127.0.0.1:$BASELINE_PORT/" "$BASELINE_PID" >/dev/null
+    for conns in $CONNECTIONS; do
+      wrk -t2 -c"$conns" -d"${DURATION}s" --timeout 10s --latency "http://127.0.0.1:$BASELINE_PORT/" > "$RESULTS/baseline-outline-c$conns.txt" 2>&1
+      echo "body_bytes: $size" >> "$RESULTS/baseline-outline-c$conns.txt"
+    done
+    kill "$BASELINE_PID"; wait "$BASELINE_PID" 2>/dev/null || true; BASELINE_PID=""
+  fi
   local quiz; quiz=$(head -1 "$WORK/quizzes.txt")
   export BENCH_SUBMIT_PATH=$quiz/submit
   export BENCH_SUBMIT_ANSWERS; BENCH_SUBMIT_ANSWERS=$(curl -sf -H "$auth" "http://127.0.0.1:$PORT$quiz" | python3 -c '
