@@ -21,9 +21,28 @@ fn fingerprint(chapters: &[ChapterRecord]) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// A chapter with its body, as the index takes it.
+async fn indexed_chapter(
+    store: &ContentStore,
+    chapter: ChapterRecord,
+) -> Result<IndexedChapter, ApiError> {
+    let key = ContentKey::parse(&chapter.content_key)
+        .ok_or_else(|| ApiError::internal(format!("chapter {}: bad content key", chapter.id)))?;
+    let body = store.get_passing(&key).await?;
+    Ok(IndexedChapter {
+        id: chapter.id,
+        slug: chapter.slug,
+        title: chapter.title,
+        order: chapter.order,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
 /// An index of nothing, to start from.
 pub fn empty() -> Result<CourseSearch, ApiError> {
-    Ok(CourseSearch::new(SearchIndex::build(&[], String::new()).map_err(ApiError::internal)?))
+    Ok(CourseSearch::new(
+        SearchIndex::build(&[] as &[IndexedChapter], String::new()).map_err(ApiError::internal)?,
+    ))
 }
 
 /// Rebuilds the index if the chapters changed since it was built; returns whether it did.
@@ -37,24 +56,27 @@ pub async fn refresh(
     if search.current().fingerprint() == fingerprint {
         return Ok(false);
     }
-    let mut indexed = Vec::with_capacity(chapters.len());
-    for chapter in chapters {
-        let key = ContentKey::parse(&chapter.content_key).ok_or_else(|| {
-            ApiError::internal(format!("chapter {}: bad content key", chapter.id))
-        })?;
-        let body = store.get(&key).await?;
-        indexed.push(IndexedChapter {
-            id: chapter.id,
-            slug: chapter.slug,
-            title: chapter.title,
-            order: chapter.order,
-            body: String::from_utf8_lossy(&body).into_owned(),
+    // Each body is fetched as the index takes it, so they are never all in memory at once.
+    let runtime = tokio::runtime::Handle::current();
+    let store = store.clone();
+    let build = move || {
+        let mut failure = None;
+        let bodies = chapters.into_iter().map_while(|chapter| {
+            match runtime.block_on(indexed_chapter(&store, chapter)) {
+                Ok(indexed) => Some(indexed),
+                Err(error) => {
+                    failure = Some(error);
+                    None
+                }
+            }
         });
-    }
-    let index = tokio::task::spawn_blocking(move || SearchIndex::build(&indexed, fingerprint))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?;
+        let index = SearchIndex::build(bodies, fingerprint);
+        match failure {
+            Some(error) => Err(error),
+            None => index.map_err(ApiError::internal),
+        }
+    };
+    let index = tokio::task::spawn_blocking(build).await.map_err(ApiError::internal)??;
     search.replace(index);
     Ok(true)
 }

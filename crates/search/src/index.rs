@@ -1,5 +1,7 @@
 //! The tantivy index over sections, and querying it.
 
+use std::borrow::Borrow;
+use std::ops::Range;
 use std::sync::Arc;
 
 use quick_cache::Weighter;
@@ -116,48 +118,57 @@ pub struct SearchPage {
     pub hits: Vec<Hit>,
 }
 
-fn text(tokenizer: &str) -> TextOptions {
+/// An indexed, unstored text field; `positions` for fields phrases are matched against.
+fn text(tokenizer: &str, positions: bool) -> TextOptions {
+    let record = if positions {
+        IndexRecordOption::WithFreqsAndPositions
+    } else {
+        IndexRecordOption::WithFreqs
+    };
     TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(tokenizer)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(record),
     )
 }
 
 impl SearchIndex {
-    /// Indexes every section of `chapters`. `fingerprint` names the content it was built
-    /// from, so a caller can tell when a rebuild is due.
-    pub fn build(chapters: &[IndexedChapter], fingerprint: String) -> Result<Self, SearchError> {
+    /// Indexes every section of `chapters`, taking them one at a time (a caller may fetch
+    /// each body as it goes, so that they are never all in memory at once). `fingerprint`
+    /// names the content it was built from, so a caller can tell when a rebuild is due.
+    pub fn build<C: Borrow<IndexedChapter>>(
+        chapters: impl IntoIterator<Item = C>,
+        fingerprint: String,
+    ) -> Result<Self, SearchError> {
         let mut schema = Schema::builder();
         let fields = Fields {
             entry: schema.add_u64_field("entry", STORED),
-            title: schema.add_text_field("title", text(STEMMED)),
-            heading: schema.add_text_field("heading", text(STEMMED)),
-            body: schema.add_text_field("body", text(STEMMED)),
-            body_plain: schema.add_text_field("body_plain", text(PLAIN)),
+            title: schema.add_text_field("title", text(STEMMED, true)),
+            heading: schema.add_text_field("heading", text(STEMMED, true)),
+            body: schema.add_text_field("body", text(STEMMED, true)),
+            // Only one-typo term matches read it: no phrases, so no positions to keep.
+            body_plain: schema.add_text_field("body_plain", text(PLAIN, false)),
         };
         let index = Index::create_in_ram(schema.build());
-        let entries: Vec<Entry> = chapters
-            .iter()
-            .flat_map(|chapter| {
-                split_sections(&chapter.title, &chapter.body).into_iter().map(|section| Entry {
+        // Tantivy's smallest indexing budget: a larger one only raises the start-up peak.
+        let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 15_000_000)?;
+        let mut entries = Vec::new();
+        for chapter in chapters {
+            let chapter = chapter.borrow();
+            for section in split_sections(&chapter.title, &chapter.body) {
+                writer.add_document(doc!(
+                    fields.entry => entries.len() as u64,
+                    fields.title => chapter.title.as_str(),
+                    fields.heading => section.heading.as_str(),
+                    fields.body => section.text.as_str(),
+                    fields.body_plain => section.text.as_str(),
+                ))?;
+                entries.push(Entry {
                     chapter_id: chapter.id,
                     chapter_slug: chapter.slug.clone(),
                     chapter_title: chapter.title.clone(),
                     chapter_order: chapter.order,
                     section,
-                })
-            })
-            .collect();
-        let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 32 * 1024 * 1024)?;
-        for (number, entry) in entries.iter().enumerate() {
-            writer.add_document(doc!(
-                fields.entry => number as u64,
-                fields.title => entry.chapter_title.as_str(),
-                fields.heading => entry.section.heading.as_str(),
-                fields.body => entry.section.text.as_str(),
-                fields.body_plain => entry.section.text.as_str(),
-            ))?;
+                });
+            }
         }
         writer.commit()?;
         let reader = index.reader()?;
@@ -240,6 +251,14 @@ impl SearchIndex {
         }
         let mut snippets = SnippetGenerator::create(&searcher, &*exact, self.fields.body)?;
         snippets.set_max_num_chars(FRAGMENT_CHARS);
+        let mut stems = Vec::new();
+        exact.query_terms(&mut |term, _| {
+            if term.field() == self.fields.body
+                && let Some(stem) = term.value().as_str()
+            {
+                stems.push(stem.to_owned());
+            }
+        });
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, address) in ranked {
             let document: TantivyDocument = searcher.doc(address)?;
@@ -249,7 +268,12 @@ impl SearchIndex {
             else {
                 continue;
             };
-            let snippet = snippets.snippet(&entry.section.text);
+            // Stemming a whole section to find its best fragment was most of a search's cost;
+            // only the region where the query's words occur is handed to the generator.
+            let window = snippet_window(&entry.section.text, &stems);
+            let region = entry.section.text.get(window.clone()).unwrap_or_default();
+            let snippet = snippets.snippet(region);
+            let fragment = snippet.fragment_range();
             hits.push(Hit {
                 chapter_id: entry.chapter_id,
                 chapter_slug: entry.chapter_slug.clone(),
@@ -259,7 +283,7 @@ impl SearchIndex {
                 section_anchor: entry.section.anchor.clone(),
                 snippet: render(
                     &entry.section.text,
-                    snippet.fragment_range(),
+                    fragment.start + window.start..fragment.end + window.start,
                     snippet.highlighted(),
                 ),
                 score,
@@ -267,4 +291,61 @@ impl SearchIndex {
         }
         Ok(SearchPage { total, hits })
     }
+}
+
+/// Bytes of text around the densest cluster of query words that the snippet generator
+/// gets to choose its fragment from: comfortably more than a fragment.
+const WINDOW_BEFORE: usize = FRAGMENT_CHARS;
+const WINDOW_AFTER: usize = 2 * FRAGMENT_CHARS;
+
+/// The part of `text` where the most distinct `stems` start words, widened to whitespace;
+/// all of `text` when none does (the generator then decides, as before). A stem is matched
+/// as a word prefix, less its last letter (English stems may end in `i` for a `y`), on ASCII
+/// lowercase, which keeps byte offsets.
+fn snippet_window(text: &str, stems: &[String]) -> Range<usize> {
+    let lower = text.to_ascii_lowercase();
+    let mut starts: Vec<(usize, usize)> = Vec::new();
+    for (number, stem) in stems.iter().enumerate() {
+        let prefix = match stem.char_indices().nth(3) {
+            Some(_) => stem.get(..stem.len() - stem.chars().last().map_or(0, char::len_utf8)),
+            None => Some(stem.as_str()),
+        };
+        let Some(prefix) = prefix.filter(|p| !p.is_empty()) else { continue };
+        for (at, _) in lower.match_indices(prefix).take(64) {
+            let before = lower.get(..at).and_then(|head| head.chars().next_back());
+            let word_start = before.is_none_or(|before| !before.is_alphanumeric());
+            if word_start {
+                starts.push((at, number));
+            }
+        }
+    }
+    if starts.is_empty() {
+        return 0..text.len();
+    }
+    starts.sort_unstable();
+    let best = starts
+        .iter()
+        .map(|&(at, _)| {
+            let mut seen: Vec<usize> = starts
+                .iter()
+                .filter(|&&(other, _)| other >= at && other < at + WINDOW_AFTER / 2)
+                .map(|&(_, number)| number)
+                .collect();
+            seen.sort_unstable();
+            seen.dedup();
+            (seen.len(), std::cmp::Reverse(at))
+        })
+        .max()
+        .map_or(0, |(_, std::cmp::Reverse(at))| at);
+    // Whitespace is ASCII, so stopping next to it always lands on a character boundary.
+    let is_space = |at: usize| text.as_bytes().get(at).is_some_and(u8::is_ascii_whitespace);
+    let mut start = best.saturating_sub(WINDOW_BEFORE);
+    while start > 0 && !is_space(start - 1) {
+        start -= 1;
+    }
+    let mut end = (best + WINDOW_AFTER).min(text.len());
+    while end < text.len() && !is_space(end) {
+        end += 1;
+    }
+    start..end
 }

@@ -150,7 +150,8 @@ impl std::fmt::Debug for DatabaseSettings {
 pub struct StorageSettings {
     /// Folder used when `s3_endpoint` is empty.
     pub local_dir: PathBuf,
-    /// In-memory cache of chapter bodies, MiB.
+    /// In-memory cache of raw chapter bodies, MiB: used when chapter responses are rendered
+    /// (again after an import); the rendered responses are kept apart from it.
     pub cache_mib: u64,
     /// S3-compatible endpoint; non-empty selects the S3 backend.
     pub s3_endpoint: String,

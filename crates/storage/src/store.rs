@@ -74,6 +74,15 @@ impl ContentStore {
         Ok(body)
     }
 
+    /// A body from the cache when it is there, without adding it otherwise: for one-off
+    /// passes over every body (indexing), which must not evict what readers use.
+    pub async fn get_passing(&self, key: &ContentKey) -> Result<Bytes, StoreError> {
+        match self.cache.get(key) {
+            Some(body) => Ok(body),
+            None => self.backend.get(key).await,
+        }
+    }
+
     /// Stores a body unless an object with that key is already there.
     pub async fn put(&self, key: &ContentKey, body: Bytes) -> Result<(), StoreError> {
         if !self.backend.exists(key).await? {
