@@ -189,6 +189,15 @@ impl SearchIndex {
         self.entries.len()
     }
 
+    /// Bytes the index itself holds (postings, positions, term dictionaries), and bytes of
+    /// section text kept for snippets.
+    pub fn memory_bytes(&self) -> (u64, u64) {
+        let index =
+            self.reader.searcher().space_usage().map_or(0, |usage| usage.total().get_bytes());
+        let text = self.entries.iter().map(|entry| entry.section.text.len() as u64).sum();
+        (index, text)
+    }
+
     fn exact_query(&self, text: &str) -> Box<dyn Query> {
         let Fields { title, heading, body, .. } = self.fields;
         let mut parser = QueryParser::for_index(&self.index, vec![title, heading, body]);

@@ -319,11 +319,17 @@ async fn refresh_search_index(db: Database, store: ContentStore, search: search:
         ticks.tick().await;
         let started = std::time::Instant::now();
         match api::search_index::refresh(&db, &store, &search).await {
-            Ok(true) => log::info!(
-                "search index built: {} sections in {} ms",
-                search.current().section_count(),
-                started.elapsed().as_millis()
-            ),
+            Ok(true) => {
+                let index = search.current();
+                let (index_bytes, text_bytes) = index.memory_bytes();
+                log::info!(
+                    "search index built: {} sections in {} ms ({} MiB of index, {} MiB of text)",
+                    index.section_count(),
+                    started.elapsed().as_millis(),
+                    index_bytes / (1 << 20),
+                    text_bytes / (1 << 20)
+                );
+            }
             Ok(false) => {}
             Err(error) => log::warn!("search index not refreshed: {error}"),
         }
