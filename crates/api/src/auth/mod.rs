@@ -24,6 +24,8 @@ use crate::ApiError;
 /// How long another replica may keep serving a tier it has cached (documented: a tier change
 /// reaches other replicas within this time; this replica drops its entry at once).
 pub const ACCESS_CACHE_TTL: Duration = Duration::from_secs(5);
+/// How long a stale entry keeps being used while one request reloads it.
+const RELOAD_GRACE: Duration = Duration::from_secs(1);
 
 /// A user's tier, role and timezone, as an authenticated request needs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,10 +64,17 @@ impl AccessCache {
     /// The user's tier, role and timezone, from the cache when fresh; `None` if the user is
     /// gone.
     pub async fn get(&self, db: &Database, user: Uuid) -> Result<Option<Access>, ApiError> {
-        if let Some(entry) = self.entries.get(&user)
-            && entry.loaded_at.elapsed() < ACCESS_CACHE_TTL
-        {
-            return Ok(Some(entry.access));
+        if let Some(entry) = self.entries.get(&user) {
+            if entry.loaded_at.elapsed() < ACCESS_CACHE_TTL {
+                return Ok(Some(entry.access));
+            }
+            // This request reloads the entry; the learner's other requests keep using it for
+            // a moment meanwhile, rather than all asking the database at once (and all
+            // stalling with it when it is slow, e.g. during a checkpoint).
+            let reloading = Instant::now().checked_sub(ACCESS_CACHE_TTL - RELOAD_GRACE);
+            if let Some(loaded_at) = reloading {
+                self.entries.insert(user, CachedAccess { access: entry.access, loaded_at });
+            }
         }
         let loaded = db.user_access(user).await?.map(|stored| Access {
             tier: stored.tier,
