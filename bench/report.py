@@ -129,7 +129,8 @@ def main():
         row("non-2xx responses: zero", str(non2xx), non2xx == 0)
         during = run("chapter-during-logins")
         if during:
-            row("chapter p99 while 20 connections log in", f"{during['p99']} ms", (during["p99"] or 1e9) <= 50)
+            row("chapter p99 ≤ 50 ms while 20 connections log in (our bar for \"logins don't hurt reads\")",
+                f"{during['p99']} ms", (during["p99"] or 1e9) <= 50)
     sample = os.path.join(results, "sample-chapter-c500.txt")
     if os.path.exists(sample):
         r, info = parse(sample), setup(os.path.join(results, "sample-setup.txt"))

@@ -59,6 +59,7 @@ wait_ready() { # url pid -> ms until 200
 run_wrk() {
   local label=$1 conns=$2 script=$3 out="$RESULTS/$DB-$1-c$2.txt"
   wanted "$label" || [ "$DB" = sample ] || return 0
+  sleep 1 # let the previous scenario's in-flight requests drain
   wrk -t2 -c"$conns" -d"${DURATION}s" --timeout 10s --latency -s "$script" "http://127.0.0.1:$PORT" > "$out" 2>&1 || true
   echo "peak_rss_mb: $(peak_rss_mb "$SERVER_PID")" >> "$out"
   echo "  $label at $conns connections: $(grep 'Requests/sec' "$out" | awk '{print $2}') req/s"
@@ -196,7 +197,9 @@ if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   PG_ADMIN=$BENCH_DATABASE_URL
   PG_DB="companion_bench_$(date +%s)"
   psql "$PG_ADMIN" -qc "CREATE DATABASE \"$PG_DB\""
-  bench_database postgres "${BENCH_DATABASE_URL%/*}/$PG_DB"
+  # Keep the URL's query (e.g. ?sslmode=disable) on the fresh database's URL.
+  PG_BASE=${BENCH_DATABASE_URL%%\?*}
+  bench_database postgres "${PG_BASE%/*}/$PG_DB${BENCH_DATABASE_URL#"$PG_BASE"}"
 fi
 
 python3 bench/report.py "$RESULTS" | tee "$RESULTS/report.md"
