@@ -1,7 +1,7 @@
 //! Progress (completed chapters, current chapter, last activity) and daily streaks.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::account::{Tz, parse_timezone};
+use domain::account::Tz;
 use domain::{Streak, Tier};
 use paperclip::actix::web::{Data, Json, Path};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
@@ -95,23 +95,19 @@ impl From<&Caller> for Learner {
 }
 
 /// The learner a `{user}` path names, after the self-or-admin check: the caller as the
-/// token already told us, or (admins) another user, loaded.
+/// token already told us, or (admins) another user, through the same access cache.
 async fn target(state: &AppState, caller: &Caller, user: &str) -> Result<Learner, ApiError> {
     let id = caller.resolve(UserRef::parse(user)?)?;
     if id == caller.id {
         return Ok(Learner::from(caller));
     }
-    let user = state
-        .db
-        .find_user(id)
+    let access = state
+        .auth
+        .access
+        .get(&state.db, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("No user {id}.")))?;
-    Ok(Learner {
-        id: user.id,
-        tier: user.tier,
-        // Stored timezones were validated on the way in; UTC is the documented default.
-        timezone: parse_timezone(&user.timezone).unwrap_or(Tz::UTC),
-    })
+    Ok(Learner { id, tier: access.tier, timezone: access.timezone })
 }
 
 /// The learner's stored streak, remembered here once read.
@@ -188,18 +184,26 @@ async fn progress_of(
     streak: Option<Streak>,
     stored_state: Option<LearnerState>,
 ) -> Result<Progress, ApiError> {
-    let (completions, catalog, stored_state) =
-        tokio::join!(state.db.completions(user.id), state.chapters.get(&state.db), async {
+    let (completions, catalog, stored_state, streak) = tokio::join!(
+        state.db.completions(user.id),
+        state.chapters.get(&state.db),
+        async {
             match stored_state {
                 Some(known) => Ok(known),
                 None => state.db.learner_state(user.id).await,
             }
-        },);
-    let (completions, catalog, stored_state) = (completions?, catalog?, stored_state?);
-    let streak = match streak {
-        Some(streak) => streak,
-        None => state.db.streak(user.id).await?.map(|s| s.streak).unwrap_or_default(),
-    };
+        },
+        async {
+            match streak {
+                Some(known) => Ok(known),
+                None => {
+                    state.db.streak(user.id).await.map(|s| s.map(|s| s.streak).unwrap_or_default())
+                }
+            }
+        },
+    );
+    let (completions, catalog, stored_state, streak) =
+        (completions?, catalog?, stored_state?, streak?);
     let pending = state.activity.pending(user.id);
     let current_id = pending.and_then(|p| p.current_chapter).or(stored_state.current_chapter_id);
     let current_chapter =
