@@ -1,22 +1,24 @@
 //! The tantivy index over sections, and querying it.
 
 use std::borrow::Borrow;
-use std::ops::Range;
 use std::sync::Arc;
 
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser};
+use tantivy::indexer::NoMergePolicy;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryParser, TermQuery,
+};
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::snippet::SnippetGenerator;
-use tantivy::{Index, IndexReader, TantivyDocument, Term, doc};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term, doc};
 use uuid::Uuid;
 
 use crate::sections::{Section, split_sections};
-use crate::snippet::render;
+use crate::snippet::{Highlighter, QueryWord};
 use crate::{IndexedChapter, SearchError};
 
 const STEMMED: &str = "en_stem";
@@ -26,10 +28,10 @@ const PLAIN: &str = "default";
 const HEADING_BOOST: f32 = 3.0;
 const TITLE_BOOST: f32 = 2.0;
 const FUZZY_BOOST: f32 = 0.3;
+/// Words the query grammar reads as operators.
+const OPERATORS: [&str; 5] = ["AND", "OR", "NOT", "IN", "TO"];
 /// Words at least this long also match with one typo.
 const FUZZY_MIN_CHARS: usize = 5;
-/// The fragment tantivy picks; rendering adds markers and ellipses within 300 characters.
-const FRAGMENT_CHARS: usize = 220;
 
 /// One indexed section with the chapter it belongs to.
 #[derive(Debug, Clone)]
@@ -52,9 +54,12 @@ struct Fields {
 
 /// An immutable, searchable index of a course's sections.
 pub struct SearchIndex {
-    index: Index,
     reader: IndexReader,
     fields: Fields,
+    /// Reads a learner's query against title, heading and body (boosts are added after).
+    parser: QueryParser,
+    /// The title, heading and body fields' tokenizer: lower case, English stems.
+    stemmer: TextAnalyzer,
     entries: Vec<Entry>,
     fingerprint: String,
     /// Pages already answered, by normalised query, limit and offset. An index never
@@ -118,6 +123,53 @@ pub struct SearchPage {
     pub hits: Vec<Hit>,
 }
 
+/// How many sections match `query`, and the page of them `top` ranks. Counted apart from
+/// ranking: counting walks every match but scores none, while ranking alone may skip sections
+/// that cannot reach the page (block-max WAND).
+fn count_and_rank(
+    searcher: &Searcher,
+    query: &dyn Query,
+    limit: usize,
+    offset: usize,
+) -> Result<(usize, Vec<(f32, DocAddress)>), SearchError> {
+    let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
+    Ok((searcher.search(query, &Count)?, searcher.search(query, &top)?))
+}
+
+impl Fields {
+    fn boost(&self, field: Field) -> f32 {
+        if field == self.heading {
+            HEADING_BOOST
+        } else if field == self.title {
+            TITLE_BOOST
+        } else {
+            1.0
+        }
+    }
+}
+
+/// Collects the terms of `query` when it is nothing but optional terms, however nested
+/// (what the parser makes of words without quotes or `+`/`-`); false otherwise.
+fn only_optional_terms(query: &dyn Query, terms: &mut Vec<Term>) -> bool {
+    if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
+        boolean.get_minimum_number_should_match() <= 1
+            && boolean.clauses().iter().all(|(occur, clause)| {
+                *occur == Occur::Should && only_optional_terms(&**clause, terms)
+            })
+    } else if let Some(term) = query.downcast_ref::<TermQuery>() {
+        terms.push(term.term().clone());
+        true
+    } else {
+        false
+    }
+}
+
+/// `query` with its score multiplied by `boost`; a boosted term query still ranks by
+/// block-max WAND (tantivy folds the boost into the term's weight).
+fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
+    if boost == 1.0 { query } else { Box::new(BoostQuery::new(query, boost)) }
+}
+
 /// An indexed, unstored text field; `positions` for fields phrases are matched against.
 fn text(tokenizer: &str, positions: bool) -> TextOptions {
     let record = if positions {
@@ -150,6 +202,8 @@ impl SearchIndex {
         let index = Index::create_in_ram(schema.build());
         // Tantivy's smallest indexing budget: a larger one only raises the start-up peak.
         let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 15_000_000)?;
+        // One merge of everything at the end (below), not a merge policy's in the background.
+        writer.set_merge_policy(Box::new(NoMergePolicy));
         let mut entries = Vec::new();
         for chapter in chapters {
             let chapter = chapter.borrow();
@@ -171,9 +225,19 @@ impl SearchIndex {
             }
         }
         writer.commit()?;
+        // The small indexing budget leaves several segments; a query pays for each (term
+        // lookups, scorers, block-max WAND), so they are merged into one.
+        let segments = index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+        }
+        writer.wait_merging_threads()?;
         let reader = index.reader()?;
+        let parser =
+            QueryParser::for_index(&index, vec![fields.title, fields.heading, fields.body]);
+        let stemmer = index.tokenizer_for_field(fields.body)?;
         let results = Cache::with_weighter(RESULT_CACHE_ITEMS, RESULT_CACHE_BYTES, PageWeight);
-        Ok(Self { index, reader, fields, entries, fingerprint, results })
+        Ok(Self { reader, fields, parser, stemmer, entries, fingerprint, results })
     }
 
     pub fn fingerprint(&self) -> &str {
@@ -198,13 +262,76 @@ impl SearchIndex {
         (index, text)
     }
 
+    /// The learner's words as one query over title, heading and body, each match boosted by
+    /// its field. A plain bag of words becomes one flat union of boosted term queries, the
+    /// shape tantivy ranks with block-max WAND (top hits without scoring every match); the
+    /// parser's own shape nests a union per word, which scores every matching section.
     fn exact_query(&self, text: &str) -> Box<dyn Query> {
+        let terms = match self.plain_word_terms(text) {
+            Some(terms) => terms,
+            None => {
+                // Lenient: a stray `:` or unbalanced quote in a learner's question is not an
+                // error.
+                let parsed = self.parser.parse_query_lenient(text).0;
+                let mut terms = Vec::new();
+                if !only_optional_terms(&*parsed, &mut terms) {
+                    return self.with_field_boosts(&*parsed);
+                }
+                terms
+            }
+        };
+        let clauses = terms
+            .into_iter()
+            .map(|term| {
+                let boost = self.fields.boost(term.field());
+                let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                (Occur::Should, boosted(Box::new(query), boost))
+            })
+            .collect();
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// The terms the parser would make of `text` when it is only words (no quotes, operators
+    /// or field names), without running the parser, whose grammar was a tenth of a search's
+    /// cost. `None` for anything else.
+    fn plain_word_terms(&self, text: &str) -> Option<Vec<Term>> {
+        let plain = text.chars().all(|c| c.is_alphanumeric() || c.is_whitespace())
+            && !text.split_whitespace().any(|word| OPERATORS.contains(&word));
+        if !plain {
+            return None;
+        }
         let Fields { title, heading, body, .. } = self.fields;
-        let mut parser = QueryParser::for_index(&self.index, vec![title, heading, body]);
-        parser.set_field_boost(heading, HEADING_BOOST);
-        parser.set_field_boost(title, TITLE_BOOST);
-        // Lenient: a stray `:` or unbalanced quote in a learner's question is not an error.
-        parser.parse_query_lenient(text).0
+        let mut analyzer = self.stemmer.clone();
+        let mut stream = analyzer.token_stream(text);
+        let mut terms = Vec::new();
+        while let Some(token) = stream.next() {
+            // A repeated word counts once, as the parser has it.
+            for field in [title, heading, body] {
+                let term = Term::from_field_text(field, &token.text);
+                if !terms.contains(&term) {
+                    terms.push(term);
+                }
+            }
+        }
+        Some(terms)
+    }
+
+    /// `query` with each term and phrase boosted by its field, the rest of its shape kept.
+    fn with_field_boosts(&self, query: &dyn Query) -> Box<dyn Query> {
+        if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
+            let clauses = boolean
+                .clauses()
+                .iter()
+                .map(|(occur, clause)| (*occur, self.with_field_boosts(&**clause)))
+                .collect();
+            Box::new(BooleanQuery::new(clauses))
+        } else if let Some(term) = query.downcast_ref::<TermQuery>() {
+            boosted(query.box_clone(), self.fields.boost(term.term().field()))
+        } else if let Some(phrase) = query.downcast_ref::<PhraseQuery>() {
+            boosted(query.box_clone(), self.fields.boost(phrase.field()))
+        } else {
+            query.box_clone()
+        }
     }
 
     /// The exact query plus one-typo matches of the longer words, boosted below exact ones.
@@ -221,6 +348,41 @@ impl SearchIndex {
             }
         }
         Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// The query's words to mark in snippets, weighted by rarity. Single words found in most
+    /// sections (`the`, `how`) are left unmarked when the query has rarer ones: marking them
+    /// says nothing, and they would crowd out the words that matter. Words of a phrase or an
+    /// identifier (`tool_choice`) are always marked.
+    fn highlighted_words(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+    ) -> Result<Vec<QueryWord>, SearchError> {
+        let mut terms: Vec<(Term, bool)> = Vec::new();
+        query.query_terms(&mut |term, in_phrase| {
+            if term.field() != self.fields.body {
+                return;
+            }
+            match terms.iter_mut().find(|(known, _)| known == term) {
+                Some((_, known_in_phrase)) => *known_in_phrase |= in_phrase,
+                None => terms.push((term.clone(), in_phrase)),
+            }
+        });
+        let sections = searcher.num_docs();
+        let mut words = Vec::with_capacity(terms.len());
+        for (term, in_phrase) in terms {
+            if let Some(stem) = term.value().as_str() {
+                let found_in = searcher.doc_freq(&term)?;
+                let word =
+                    QueryWord { stem: stem.to_owned(), weight: 1.0 / (1.0 + found_in as f32) };
+                words.push((word, !in_phrase && found_in > sections / 2));
+            }
+        }
+        if words.iter().any(|(_, common)| !common) {
+            words.retain(|(_, common)| !common);
+        }
+        Ok(words.into_iter().map(|(word, _)| word).collect())
     }
 
     /// Ranked sections for `text`, `limit` from `offset`.
@@ -250,23 +412,17 @@ impl SearchIndex {
     ) -> Result<SearchPage, SearchError> {
         let searcher = self.reader.searcher();
         let exact = self.exact_query(text);
-        let top = || TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
-        let (mut total, mut ranked) = searcher.search(&*exact, &(Count, top()))?;
+        let (mut total, mut ranked) = count_and_rank(&searcher, &*exact, limit, offset)?;
         // Typo tolerance only when exact matches do not fill the page: it could only add
         // results ranked below them, and it costs the most on common words.
         if total < offset + limit.max(1) {
             (total, ranked) =
-                searcher.search(&*self.tolerant_query(text, &*exact), &(Count, top()))?;
+                count_and_rank(&searcher, &*self.tolerant_query(text, &*exact), limit, offset)?;
         }
-        let mut snippets = SnippetGenerator::create(&searcher, &*exact, self.fields.body)?;
-        snippets.set_max_num_chars(FRAGMENT_CHARS);
-        let mut stems = Vec::new();
-        exact.query_terms(&mut |term, _| {
-            if term.field() == self.fields.body
-                && let Some(stem) = term.value().as_str()
-            {
-                stems.push(stem.to_owned());
-            }
+        let words = self.highlighted_words(&searcher, &*exact)?;
+        let mut analyzer = self.stemmer.clone();
+        let mut highlighter = Highlighter::new(&words, |word: &str| {
+            analyzer.token_stream(word).next().map(|token| token.text.clone())
         });
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, address) in ranked {
@@ -277,12 +433,6 @@ impl SearchIndex {
             else {
                 continue;
             };
-            // Stemming a whole section to find its best fragment was most of a search's cost;
-            // only the region where the query's words occur is handed to the generator.
-            let window = snippet_window(&entry.section.text, &stems);
-            let region = entry.section.text.get(window.clone()).unwrap_or_default();
-            let snippet = snippets.snippet(region);
-            let fragment = snippet.fragment_range();
             hits.push(Hit {
                 chapter_id: entry.chapter_id,
                 chapter_slug: entry.chapter_slug.clone(),
@@ -290,11 +440,7 @@ impl SearchIndex {
                 chapter_order: entry.chapter_order,
                 section: entry.section.heading.clone(),
                 section_anchor: entry.section.anchor.clone(),
-                snippet: render(
-                    &entry.section.text,
-                    fragment.start + window.start..fragment.end + window.start,
-                    snippet.highlighted(),
-                ),
+                snippet: highlighter.snippet(&entry.section.text),
                 score,
             });
         }
@@ -302,59 +448,83 @@ impl SearchIndex {
     }
 }
 
-/// Bytes of text around the densest cluster of query words that the snippet generator
-/// gets to choose its fragment from: comfortably more than a fragment.
-const WINDOW_BEFORE: usize = FRAGMENT_CHARS;
-const WINDOW_AFTER: usize = 2 * FRAGMENT_CHARS;
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The part of `text` where the most distinct `stems` start words, widened to whitespace;
-/// all of `text` when none does (the generator then decides, as before). A stem is matched
-/// as a word prefix, less its last letter (English stems may end in `i` for a `y`), on ASCII
-/// lowercase, which keeps byte offsets.
-fn snippet_window(text: &str, stems: &[String]) -> Range<usize> {
-    let lower = text.to_ascii_lowercase();
-    let mut starts: Vec<(usize, usize)> = Vec::new();
-    for (number, stem) in stems.iter().enumerate() {
-        let prefix = match stem.char_indices().nth(3) {
-            Some(_) => stem.get(..stem.len() - stem.chars().last().map_or(0, char::len_utf8)),
-            None => Some(stem.as_str()),
+    fn index() -> SearchIndex {
+        let chapter = |order: u32, title: &str, body: &str| IndexedChapter {
+            id: Uuid::new_v4(),
+            slug: format!("chapter-{order}"),
+            title: title.into(),
+            order,
+            body: body.into(),
         };
-        let Some(prefix) = prefix.filter(|p| !p.is_empty()) else { continue };
-        for (at, _) in lower.match_indices(prefix).take(64) {
-            let before = lower.get(..at).and_then(|head| head.chars().next_back());
-            let word_start = before.is_none_or(|before| !before.is_alphanumeric());
-            if word_start {
-                starts.push((at, number));
+        let chapters = [
+            chapter(
+                1,
+                "Retries",
+                "## Budgets\n\nHow the retry budget works.\n\n## Backoff\n\nWait, then retry the call; the budget shrinks.\n",
+            ),
+            chapter(
+                2,
+                "Budgets and costs",
+                "## Token budget\n\nThe budget of a call is its tokens.\n\n## Retry storms\n\nRetries of retries.\n",
+            ),
+            chapter(
+                3,
+                "Tools",
+                "## Calling a tool\n\nA tool call returns a result; the model reads the result.\n",
+            ),
+        ];
+        SearchIndex::build(chapters, "test".into()).unwrap()
+    }
+
+    fn parsed_terms(index: &SearchIndex, text: &str) -> Vec<Term> {
+        let mut terms = Vec::new();
+        assert!(only_optional_terms(&*index.parser.parse_query_lenient(text).0, &mut terms));
+        terms
+    }
+
+    #[test]
+    fn plain_words_make_the_terms_the_parser_would() {
+        let index = index();
+        for text in
+            ["retry budget", "How DOES the Budgets work", "the the budget", "step 42 données"]
+        {
+            assert_eq!(index.plain_word_terms(text), Some(parsed_terms(&index, text)), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_flat_query_counts_and_ranks_as_the_parsers_nested_one() {
+        let index = index();
+        let searcher = index.reader.searcher();
+        for text in ["retry budget", "the budget of the call", "tool result retries", "budget"] {
+            let flat = index.exact_query(text);
+            let nested = index.with_field_boosts(&*index.parser.parse_query_lenient(text).0);
+            let (flat_total, flat_top) = count_and_rank(&searcher, &*flat, 10, 0).unwrap();
+            let (nested_total, nested_top) = count_and_rank(&searcher, &*nested, 10, 0).unwrap();
+            assert_eq!(flat_total, nested_total, "{text}");
+            assert_eq!(flat_top.len(), nested_top.len(), "{text}");
+            for ((flat_score, flat_doc), (nested_score, nested_doc)) in
+                flat_top.iter().zip(&nested_top)
+            {
+                assert_eq!(flat_doc, nested_doc, "{text}");
+                assert!(
+                    (flat_score - nested_score).abs() < 1e-4,
+                    "{text}: {flat_score} vs {nested_score}"
+                );
             }
         }
     }
-    if starts.is_empty() {
-        return 0..text.len();
+
+    #[test]
+    fn anything_but_plain_words_goes_to_the_parser() {
+        let index = index();
+        for text in ["\"retry budget\"", "tool_call", "title:retry", "retry AND budget", "-budget"]
+        {
+            assert_eq!(index.plain_word_terms(text), None, "{text}");
+        }
     }
-    starts.sort_unstable();
-    let best = starts
-        .iter()
-        .map(|&(at, _)| {
-            let mut seen: Vec<usize> = starts
-                .iter()
-                .filter(|&&(other, _)| other >= at && other < at + WINDOW_AFTER / 2)
-                .map(|&(_, number)| number)
-                .collect();
-            seen.sort_unstable();
-            seen.dedup();
-            (seen.len(), std::cmp::Reverse(at))
-        })
-        .max()
-        .map_or(0, |(_, std::cmp::Reverse(at))| at);
-    // Whitespace is ASCII, so stopping next to it always lands on a character boundary.
-    let is_space = |at: usize| text.as_bytes().get(at).is_some_and(u8::is_ascii_whitespace);
-    let mut start = best.saturating_sub(WINDOW_BEFORE);
-    while start > 0 && !is_space(start - 1) {
-        start -= 1;
-    }
-    let mut end = (best + WINDOW_AFTER).min(text.len());
-    while end < text.len() && !is_space(end) {
-        end += 1;
-    }
-    start..end
 }

@@ -182,6 +182,14 @@ fn multi_byte_chapters_index_and_snippet_without_splitting_characters() {
 }
 
 #[test]
+fn words_found_in_most_sections_are_not_marked_beside_rarer_ones() {
+    let index = sample_index();
+    let hit = top(&index, "how does the idempotency key work");
+    assert!(hit.snippet.to_lowercase().contains("**idempotency**"), "{}", hit.snippet);
+    assert!(!hit.snippet.contains("**the**"), "{}", hit.snippet);
+}
+
+#[test]
 fn a_repeated_query_is_answered_from_the_cache_with_the_same_page() {
     let index = sample_index();
     let first = index.search("Tool Calling", 5, 0).unwrap();
