@@ -107,15 +107,12 @@ open(f"{work}/outline.txt", "w").write("/api/v1/chapters\n")
 queries = ["tool call", "retrieval ranking", "\"vector embedding\"", "guardrail approval", "orchestratr",
            "step_42", "memory summary", "latency budget", "incident rollback", "citation grounding"]
 open(f"{work}/search.txt", "w").write("".join(f"/api/v1/search?q={urllib.parse.quote(q)}\n" for q in queries))
-# 20,000 distinct queries from the course's vocabulary: almost every request misses the
-# result cache, so this measures the index itself.
+# 20,000 distinct learner searches (terms of a chapter, questions in plain words): almost
+# every request misses the result cache, so this measures the index itself.
 sys.path.insert(0, "bench")
-from generate_course import WORDS
-import random
-rng, cold = random.Random(7), set()
-while len(cold) < 20000:
-    cold.add(" ".join(rng.sample(WORDS, rng.choice((2, 3)))))
-open(f"{work}/search-cold.txt", "w").write("".join(f"/api/v1/search?q={urllib.parse.quote(q)}\n" for q in sorted(cold)))
+from generate_course import queries
+cold = queries(20000, len(items))
+open(f"{work}/search-cold.txt", "w").write("".join(f"/api/v1/search?q={urllib.parse.quote(q)}\n" for q in cold))
 PY
   # The outline of 1,000 chapters is far larger than the 30 KB baseline body, so it is also
   # compared with the bare actix-web baseline serving a body of the outline's own size
