@@ -1,20 +1,20 @@
 //! The tantivy index over sections, and querying it.
 
 use std::borrow::Borrow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::indexer::NoMergePolicy;
+use tantivy::postings::BlockSegmentPostings;
 use tantivy::query::{
     BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryParser, TermQuery,
 };
-use tantivy::schema::{
-    Field, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
-};
+use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, Term, doc};
+use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, TantivyError, Term, doc};
 use uuid::Uuid;
 
 use crate::sections::{Section, split_sections};
@@ -22,6 +22,8 @@ use crate::snippet::{Highlighter, QueryWord};
 use crate::{IndexedChapter, SearchError};
 
 const STEMMED: &str = "en_stem";
+/// The field holding a section's number in [`SearchIndex::entries`].
+const ENTRY: &str = "entry";
 const PLAIN: &str = "default";
 /// Boosts: a match in a heading says more than one in a chapter title, which says more than
 /// one in running text; a typo-tolerant match ranks below every exact one.
@@ -60,6 +62,7 @@ pub struct SearchIndex {
     parser: QueryParser,
     /// The title, heading and body fields' tokenizer: lower case, English stems.
     stemmer: TextAnalyzer,
+    dense: DenseTerms,
     entries: Vec<Entry>,
     fingerprint: String,
     /// Pages already answered, by normalised query, limit and offset. An index never
@@ -123,17 +126,98 @@ pub struct SearchPage {
     pub hits: Vec<Hit>,
 }
 
-/// How many sections match `query`, and the page of them `top` ranks. Counted apart from
-/// ranking: counting walks every match but scores none, while ranking alone may skip sections
-/// that cannot reach the page (block-max WAND).
-fn count_and_rank(
+/// The page of sections `query` ranks highest. Counted apart (see [`DenseTerms`]): counting
+/// walks every match, while ranking alone may skip sections that cannot reach the page
+/// (block-max WAND).
+fn rank(
     searcher: &Searcher,
     query: &dyn Query,
     limit: usize,
     offset: usize,
-) -> Result<(usize, Vec<(f32, DocAddress)>), SearchError> {
+) -> Result<Vec<(f32, DocAddress)>, SearchError> {
     let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).order_by_score();
-    Ok((searcher.search(query, &Count)?, searcher.search(query, &top)?))
+    Ok(searcher.search(query, &top)?)
+}
+
+/// The learner's query, and its terms when it is a plain union of them.
+struct ExactQuery {
+    query: Box<dyn Query>,
+    terms: Option<Vec<Term>>,
+}
+
+/// Which sections hold each frequent term, one bit per section. Counting a plain query's
+/// matches ORs these instead of walking long posting lists (`the` is in every section, and a
+/// chapter's own terms in hundreds).
+#[derive(Default)]
+struct DenseTerms {
+    bits: HashMap<Term, Vec<u64>>,
+    /// `u64`s per bit set: one bit per section of the index's one segment.
+    words: usize,
+}
+
+/// A term is kept as bits when it occurs in at least this fraction of sections: its bits then
+/// take no more room than its postings as plain 32-bit section numbers would.
+const DENSE_FRACTION: u32 = 32;
+
+impl DenseTerms {
+    fn build(searcher: &Searcher, fields: &[Field]) -> Result<Self, SearchError> {
+        let [segment] = searcher.segment_readers() else { return Ok(Self::default()) };
+        let words = (segment.max_doc() as usize).div_ceil(64);
+        let threshold = (segment.max_doc() / DENSE_FRACTION).max(1);
+        let mut bits = HashMap::new();
+        for &field in fields {
+            let inverted = segment.inverted_index(field)?;
+            let mut terms = inverted.terms().stream().map_err(TantivyError::from)?;
+            while terms.advance() {
+                let Ok(text) = std::str::from_utf8(terms.key()) else { continue };
+                if terms.value().doc_freq < threshold {
+                    continue;
+                }
+                let mut postings = inverted
+                    .read_block_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
+                    .map_err(TantivyError::from)?;
+                let mut set = vec![0; words];
+                set_bits(&mut set, &mut postings);
+                bits.insert(Term::from_field_text(field, text), set);
+            }
+        }
+        Ok(Self { bits, words })
+    }
+
+    /// How many sections hold any of `terms`; `None` when the index is not the one segment
+    /// these bits describe.
+    fn count_any(&self, searcher: &Searcher, terms: &[Term]) -> Result<Option<usize>, SearchError> {
+        let [segment] = searcher.segment_readers() else { return Ok(None) };
+        let mut union = vec![0u64; self.words];
+        for term in terms {
+            if let Some(bits) = self.bits.get(term) {
+                union.iter_mut().zip(bits).for_each(|(into, from)| *into |= from);
+            } else if let Some(mut postings) = segment
+                .inverted_index(term.field())?
+                .read_block_postings(term, IndexRecordOption::Basic)
+                .map_err(TantivyError::from)?
+            {
+                set_bits(&mut union, &mut postings);
+            }
+        }
+        Ok(Some(union.iter().map(|word| word.count_ones() as usize).sum()))
+    }
+
+    fn bytes(&self) -> u64 {
+        (self.bits.len() * self.words * 8) as u64
+    }
+}
+
+/// Sets the bit of every section in `postings`.
+fn set_bits(bits: &mut [u64], postings: &mut BlockSegmentPostings) {
+    while !postings.docs().is_empty() {
+        for &section in postings.docs() {
+            if let Some(word) = bits.get_mut(section as usize / 64) {
+                *word |= 1 << (section % 64);
+            }
+        }
+        postings.advance();
+    }
 }
 
 impl Fields {
@@ -192,7 +276,8 @@ impl SearchIndex {
     ) -> Result<Self, SearchError> {
         let mut schema = Schema::builder();
         let fields = Fields {
-            entry: schema.add_u64_field("entry", STORED),
+            // A column rather than a stored document: reading it skips the document store.
+            entry: schema.add_u64_field(ENTRY, FAST),
             title: schema.add_text_field("title", text(STEMMED, true)),
             heading: schema.add_text_field("heading", text(STEMMED, true)),
             body: schema.add_text_field("body", text(STEMMED, true)),
@@ -236,8 +321,10 @@ impl SearchIndex {
         let parser =
             QueryParser::for_index(&index, vec![fields.title, fields.heading, fields.body]);
         let stemmer = index.tokenizer_for_field(fields.body)?;
+        let dense =
+            DenseTerms::build(&reader.searcher(), &[fields.title, fields.heading, fields.body])?;
         let results = Cache::with_weighter(RESULT_CACHE_ITEMS, RESULT_CACHE_BYTES, PageWeight);
-        Ok(Self { reader, fields, parser, stemmer, entries, fingerprint, results })
+        Ok(Self { reader, fields, parser, stemmer, dense, entries, fingerprint, results })
     }
 
     pub fn fingerprint(&self) -> &str {
@@ -257,7 +344,8 @@ impl SearchIndex {
     /// section text kept for snippets.
     pub fn memory_bytes(&self) -> (u64, u64) {
         let index =
-            self.reader.searcher().space_usage().map_or(0, |usage| usage.total().get_bytes());
+            self.reader.searcher().space_usage().map_or(0, |usage| usage.total().get_bytes())
+                + self.dense.bytes();
         let text = self.entries.iter().map(|entry| entry.section.text.len() as u64).sum();
         (index, text)
     }
@@ -266,7 +354,7 @@ impl SearchIndex {
     /// its field. A plain bag of words becomes one flat union of boosted term queries, the
     /// shape tantivy ranks with block-max WAND (top hits without scoring every match); the
     /// parser's own shape nests a union per word, which scores every matching section.
-    fn exact_query(&self, text: &str) -> Box<dyn Query> {
+    fn exact_query(&self, text: &str) -> ExactQuery {
         let terms = match self.plain_word_terms(text) {
             Some(terms) => terms,
             None => {
@@ -275,20 +363,20 @@ impl SearchIndex {
                 let parsed = self.parser.parse_query_lenient(text).0;
                 let mut terms = Vec::new();
                 if !only_optional_terms(&*parsed, &mut terms) {
-                    return self.with_field_boosts(&*parsed);
+                    return ExactQuery { query: self.with_field_boosts(&*parsed), terms: None };
                 }
                 terms
             }
         };
         let clauses = terms
-            .into_iter()
+            .iter()
             .map(|term| {
                 let boost = self.fields.boost(term.field());
-                let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                let query = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
                 (Occur::Should, boosted(Box::new(query), boost))
             })
             .collect();
-        Box::new(BooleanQuery::new(clauses))
+        ExactQuery { query: Box::new(BooleanQuery::new(clauses)), terms: Some(terms) }
     }
 
     /// The terms the parser would make of `text` when it is only words (no quotes, operators
@@ -348,6 +436,22 @@ impl SearchIndex {
             }
         }
         Box::new(BooleanQuery::new(clauses))
+    }
+
+    /// How many sections match `query`: from [`DenseTerms`] when it is a plain union of
+    /// `terms`, else by walking its matches.
+    fn count(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        terms: Option<&[Term]>,
+    ) -> Result<usize, SearchError> {
+        if let Some(terms) = terms
+            && let Some(total) = self.dense.count_any(searcher, terms)?
+        {
+            return Ok(total);
+        }
+        Ok(searcher.search(query, &Count)?)
     }
 
     /// The query's words to mark in snippets, weighted by rarity. Single words found in most
@@ -411,23 +515,31 @@ impl SearchIndex {
         offset: usize,
     ) -> Result<SearchPage, SearchError> {
         let searcher = self.reader.searcher();
-        let exact = self.exact_query(text);
-        let (mut total, mut ranked) = count_and_rank(&searcher, &*exact, limit, offset)?;
+        let ExactQuery { query: exact, terms } = self.exact_query(text);
+        let mut ranked = rank(&searcher, &*exact, limit, offset)?;
+        let mut total = self.count(&searcher, &*exact, terms.as_deref())?;
         // Typo tolerance only when exact matches do not fill the page: it could only add
         // results ranked below them, and it costs the most on common words.
         if total < offset + limit.max(1) {
-            (total, ranked) =
-                count_and_rank(&searcher, &*self.tolerant_query(text, &*exact), limit, offset)?;
+            let tolerant = self.tolerant_query(text, &*exact);
+            total = searcher.search(&*tolerant, &Count)?;
+            ranked = rank(&searcher, &*tolerant, limit, offset)?;
         }
         let words = self.highlighted_words(&searcher, &*exact)?;
         let mut analyzer = self.stemmer.clone();
         let mut highlighter = Highlighter::new(&words, |word: &str| {
             analyzer.token_stream(word).next().map(|token| token.text.clone())
         });
+        let numbers = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| segment.fast_fields().u64(ENTRY))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut hits = Vec::with_capacity(ranked.len());
         for (score, address) in ranked {
-            let document: TantivyDocument = searcher.doc(address)?;
-            let number = document.get_first(self.fields.entry).and_then(|v| v.as_u64());
+            let number = numbers
+                .get(address.segment_ord as usize)
+                .and_then(|numbers| numbers.first(address.doc_id));
             let Some(entry) =
                 number.and_then(|n| usize::try_from(n).ok()).and_then(|n| self.entries.get(n))
             else {
@@ -452,6 +564,7 @@ impl SearchIndex {
 mod tests {
     use super::*;
 
+    /// 3 chapters about retries, budgets and tools, and 66 filler chapters.
     fn index() -> SearchIndex {
         let chapter = |order: u32, title: &str, body: &str| IndexedChapter {
             id: Uuid::new_v4(),
@@ -477,7 +590,12 @@ mod tests {
                 "## Calling a tool\n\nA tool call returns a result; the model reads the result.\n",
             ),
         ];
-        SearchIndex::build(chapters, "test".into()).unwrap()
+        // Filler chapters make the rare words (`filler7`) that are counted from their postings
+        // rather than from dense bits.
+        let filler = (4..70).map(|order| {
+            chapter(order, "Filler", &format!("## Part\n\nfiller{order} words here.\n"))
+        });
+        SearchIndex::build(chapters.into_iter().chain(filler), "test".into()).unwrap()
     }
 
     fn parsed_terms(index: &SearchIndex, text: &str) -> Vec<Term> {
@@ -500,11 +618,20 @@ mod tests {
     fn the_flat_query_counts_and_ranks_as_the_parsers_nested_one() {
         let index = index();
         let searcher = index.reader.searcher();
-        for text in ["retry budget", "the budget of the call", "tool result retries", "budget"] {
+        for text in [
+            "retry budget",
+            "the budget of the call",
+            "tool result retries",
+            "filler7 budget",
+            "filler7 filler8 words",
+        ] {
             let flat = index.exact_query(text);
             let nested = index.with_field_boosts(&*index.parser.parse_query_lenient(text).0);
-            let (flat_total, flat_top) = count_and_rank(&searcher, &*flat, 10, 0).unwrap();
-            let (nested_total, nested_top) = count_and_rank(&searcher, &*nested, 10, 0).unwrap();
+            assert!(flat.terms.is_some(), "{text}");
+            let flat_total = index.count(&searcher, &*flat.query, flat.terms.as_deref()).unwrap();
+            let nested_total = searcher.search(&*nested, &Count).unwrap();
+            let flat_top = rank(&searcher, &*flat.query, 10, 0).unwrap();
+            let nested_top = rank(&searcher, &*nested, 10, 0).unwrap();
             assert_eq!(flat_total, nested_total, "{text}");
             assert_eq!(flat_top.len(), nested_top.len(), "{text}");
             for ((flat_score, flat_doc), (nested_score, nested_doc)) in
