@@ -181,22 +181,52 @@ fn for_each_ascii_word_starting_with(
     // Whether the byte before the current chunk is a word character.
     let mut carry = 0;
     for (number, chunk) in bytes.chunks(64).enumerate() {
-        let (mut word, mut marked) = (0u64, 0u64);
-        for (bit, &byte) in chunk.iter().enumerate() {
-            word |= u64::from(byte.is_ascii_alphanumeric()) << bit;
-            marked |=
-                u64::from(first_bytes.get(usize::from(byte)).copied().unwrap_or_default()) << bit;
-        }
-        let mut starts = word & !((word << 1) | carry) & marked;
+        let word = ascii_word_bits(chunk);
+        let mut starts = word & !((word << 1) | carry);
         carry = word >> 63;
         while starts != 0 {
             let start = number * 64 + starts.trailing_zeros() as usize;
-            let rest = bytes.get(start..).unwrap_or_default();
-            let length = rest.iter().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(rest.len());
-            visit(start..start + length);
             starts &= starts - 1;
+            let rest = bytes.get(start..).unwrap_or_default();
+            let marked =
+                rest.first().is_some_and(|&b| first_bytes.get(usize::from(b)) == Some(&true));
+            if marked {
+                let length =
+                    rest.iter().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(rest.len());
+                visit(start..start + length);
+            }
         }
     }
+}
+
+/// Bit `i` set when byte `i` of `chunk` (ASCII, at most 64 bytes) is a letter or a digit.
+fn ascii_word_bits(chunk: &[u8]) -> u64 {
+    let mut bits = 0;
+    let mut groups = chunk.chunks_exact(8);
+    for (number, group) in groups.by_ref().enumerate() {
+        let group = u64::from_le_bytes(group.try_into().unwrap_or_default());
+        bits |= u64::from(ascii_word_bits_of_8(group)) << (number * 8);
+    }
+    let done = chunk.len() - groups.remainder().len();
+    for (bit, byte) in (done..).zip(groups.remainder()) {
+        bits |= u64::from(byte.is_ascii_alphanumeric()) << bit;
+    }
+    bits
+}
+
+/// Eight ASCII bytes (little-endian in a `u64`) tested for letters and digits at once: adding
+/// `0x80 - bound` to each byte sets its high bit exactly when the byte is at least `bound`,
+/// and ASCII bytes are small enough that no addition carries into the next byte.
+fn ascii_word_bits_of_8(group: u64) -> u8 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let at_least = |bytes: u64, bound: u64| bytes + (0x80 - bound) * ONES;
+    let folded = group | (0x20 * ONES);
+    let letter = at_least(folded, 0x61) & !at_least(folded, 0x7B);
+    let digit = at_least(group, 0x30) & !at_least(group, 0x3A);
+    let flags = ((letter | digit) & HIGH) >> 7;
+    // Gathers the eight flags (one per byte) into one byte, byte `i`'s flag at bit `i`.
+    (flags.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
 }
 
 /// The start of the first word that begins within `within` (byte offsets of `text`).
@@ -362,6 +392,18 @@ mod tests {
         for_each_ascii_word_starting_with(text.as_bytes(), &[true; 128], |range| ascii.push(range));
         assert_eq!(ascii, general);
         assert!(general.iter().any(|range| range.start < 64 && range.end > 64));
+    }
+
+    #[test]
+    fn eight_bytes_at_once_classify_as_one_at_a_time() {
+        let bytes: Vec<u8> = (0u8..128).chain(b"Az09_ zA9".iter().copied()).collect();
+        for group in bytes.windows(8) {
+            let expected = group.iter().enumerate().fold(0u8, |bits, (bit, byte)| {
+                bits | u8::from(byte.is_ascii_alphanumeric()) << bit
+            });
+            let value = u64::from_le_bytes(group.try_into().unwrap());
+            assert_eq!(ascii_word_bits_of_8(value), expected, "{group:?}");
+        }
     }
 
     #[test]
