@@ -28,8 +28,9 @@ pub struct QueryWord {
 pub struct Highlighter<'q, S> {
     words: &'q [QueryWord],
     prefixes: Vec<String>,
-    /// ASCII bytes a query word's prefix starts with, either case: most words fail this test.
-    first_bytes: [bool; 128],
+    /// The lower-case ASCII letters and digits the query words' prefixes start with: most
+    /// words of a text fail this test.
+    letters: Vec<u8>,
     stem: S,
     /// A word as written → the query word it stems to, if any.
     known: HashMap<String, Option<usize>>,
@@ -55,15 +56,14 @@ impl<'q, S: FnMut(&str) -> Option<String>> Highlighter<'q, S> {
                 chars.as_str().to_owned()
             })
             .collect();
-        let mut first_bytes = [false; 128];
-        for byte in prefixes.iter().filter_map(|prefix| prefix.bytes().next()) {
-            for either_case in [byte.to_ascii_lowercase(), byte.to_ascii_uppercase()] {
-                if let Some(slot) = first_bytes.get_mut(usize::from(either_case)) {
-                    *slot = true;
-                }
-            }
-        }
-        Self { words, prefixes, first_bytes, stem, known: HashMap::new() }
+        let mut letters: Vec<u8> = prefixes
+            .iter()
+            .filter_map(|prefix| prefix.bytes().next())
+            .filter(u8::is_ascii_alphanumeric)
+            .collect();
+        letters.sort_unstable();
+        letters.dedup();
+        Self { words, prefixes, letters, stem, known: HashMap::new() }
     }
 
     /// The snippet for `text`: the fragment with the most distinct query words (then the
@@ -88,10 +88,7 @@ impl<'q, S: FnMut(&str) -> Option<String>> Highlighter<'q, S> {
         let mut found = Vec::new();
         let mut check = |range: Range<usize>| {
             let Some(word) = text.get(range.clone()) else { return };
-            let first = word.as_bytes().first().copied().unwrap_or_default();
-            let may_match = !first.is_ascii()
-                || self.first_bytes.get(usize::from(first)).copied().unwrap_or_default();
-            if !may_match || !self.prefixes.iter().any(|prefix| starts_with_folded(word, prefix)) {
+            if !self.prefixes.iter().any(|prefix| starts_with_folded(word, prefix)) {
                 return;
             }
             let number = match self.known.get(word) {
@@ -108,7 +105,7 @@ impl<'q, S: FnMut(&str) -> Option<String>> Highlighter<'q, S> {
             }
         };
         if text.is_ascii() {
-            for_each_ascii_word_starting_with(text.as_bytes(), &self.first_bytes, &mut check);
+            for_each_ascii_word_starting_with(text.as_bytes(), &self.letters, &mut check);
         } else {
             for_each_word(text, &mut check);
         }
@@ -170,63 +167,75 @@ fn for_each_word(text: &str, mut visit: impl FnMut(Range<usize>)) {
     }
 }
 
-/// [`for_each_word`] for ASCII text, visiting only words whose first byte is marked in
-/// `first_bytes`. Word starts are found 64 bytes at a time as bit masks: a branch per byte
-/// mispredicts at every word boundary, which made scanning most of a search's cost.
+/// [`for_each_word`] for ASCII text, visiting only words that start with one of `letters`
+/// (lower-case ASCII letters or digits; either case matches). Words and their first letters
+/// are found eight bytes at a time as bit masks: a branch per byte or per word mispredicts at
+/// every word boundary, which made scanning most of a search's cost.
 fn for_each_ascii_word_starting_with(
     bytes: &[u8],
-    first_bytes: &[bool; 128],
+    letters: &[u8],
     mut visit: impl FnMut(Range<usize>),
 ) {
     // Whether the byte before the current chunk is a word character.
     let mut carry = 0;
     for (number, chunk) in bytes.chunks(64).enumerate() {
-        let word = ascii_word_bits(chunk);
-        let mut starts = word & !((word << 1) | carry);
+        let (word, lettered) = ascii_word_bits(chunk, letters);
+        let mut starts = word & !((word << 1) | carry) & lettered;
         carry = word >> 63;
         while starts != 0 {
             let start = number * 64 + starts.trailing_zeros() as usize;
             starts &= starts - 1;
             let rest = bytes.get(start..).unwrap_or_default();
-            let marked =
-                rest.first().is_some_and(|&b| first_bytes.get(usize::from(b)) == Some(&true));
-            if marked {
-                let length =
-                    rest.iter().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(rest.len());
-                visit(start..start + length);
-            }
+            let length = rest.iter().position(|b| !b.is_ascii_alphanumeric()).unwrap_or(rest.len());
+            visit(start..start + length);
         }
     }
 }
 
-/// Bit `i` set when byte `i` of `chunk` (ASCII, at most 64 bytes) is a letter or a digit.
-fn ascii_word_bits(chunk: &[u8]) -> u64 {
-    let mut bits = 0;
+/// For `chunk` (ASCII, at most 64 bytes): bit `i` of the first mask set when byte `i` is a
+/// letter or a digit, of the second when it is one of `letters` in either case.
+fn ascii_word_bits(chunk: &[u8], letters: &[u8]) -> (u64, u64) {
+    let (mut word, mut lettered) = (0, 0);
     let mut groups = chunk.chunks_exact(8);
     for (number, group) in groups.by_ref().enumerate() {
         let group = u64::from_le_bytes(group.try_into().unwrap_or_default());
-        bits |= u64::from(ascii_word_bits_of_8(group)) << (number * 8);
+        let (word_8, lettered_8) = ascii_word_bits_of_8(group, letters);
+        word |= u64::from(word_8) << (number * 8);
+        lettered |= u64::from(lettered_8) << (number * 8);
     }
     let done = chunk.len() - groups.remainder().len();
     for (bit, byte) in (done..).zip(groups.remainder()) {
-        bits |= u64::from(byte.is_ascii_alphanumeric()) << bit;
+        word |= u64::from(byte.is_ascii_alphanumeric()) << bit;
+        lettered |= u64::from(letters.contains(&byte.to_ascii_lowercase())) << bit;
     }
-    bits
+    (word, lettered)
 }
 
-/// Eight ASCII bytes (little-endian in a `u64`) tested for letters and digits at once: adding
-/// `0x80 - bound` to each byte sets its high bit exactly when the byte is at least `bound`,
-/// and ASCII bytes are small enough that no addition carries into the next byte.
-fn ascii_word_bits_of_8(group: u64) -> u8 {
+/// [`ascii_word_bits`] for eight bytes, little-endian in a `u64`. Adding `0x80 - bound` to
+/// each byte sets its high bit exactly when the byte is at least `bound`; ASCII bytes are
+/// small enough that no addition carries into the next byte.
+fn ascii_word_bits_of_8(group: u64, letters: &[u8]) -> (u8, u8) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
+    const LOW: u64 = 0x7F7F_7F7F_7F7F_7F7F;
     let at_least = |bytes: u64, bound: u64| bytes + (0x80 - bound) * ONES;
+    // Letters to lower case; digits already have the 0x20 bit, so they stay as they are.
     let folded = group | (0x20 * ONES);
     let letter = at_least(folded, 0x61) & !at_least(folded, 0x7B);
     let digit = at_least(group, 0x30) & !at_least(group, 0x3A);
-    let flags = ((letter | digit) & HIGH) >> 7;
-    // Gathers the eight flags (one per byte) into one byte, byte `i`'s flag at bit `i`.
-    (flags.wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
+    let word = (letter | digit) & HIGH;
+    let mut lettered = 0;
+    for &first in letters {
+        // A byte of `differs` is zero exactly where `folded` holds `first`.
+        let differs = folded ^ (u64::from(first) * ONES);
+        lettered |= !(((differs & LOW) + LOW) | differs) & HIGH;
+    }
+    (gather_high_bits(word), gather_high_bits(lettered & word))
+}
+
+/// The high bit of each byte of `flags` (nothing else set), byte `i`'s at bit `i`.
+fn gather_high_bits(flags: u64) -> u8 {
+    ((flags >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
 }
 
 /// The start of the first word that begins within `within` (byte offsets of `text`).
@@ -389,20 +398,40 @@ mod tests {
         let mut general = Vec::new();
         for_each_word(&text, |range| general.push(range));
         let mut ascii = Vec::new();
-        for_each_ascii_word_starting_with(text.as_bytes(), &[true; 128], |range| ascii.push(range));
+        let every_letter: Vec<u8> = (b'a'..=b'z').chain(b'0'..=b'9').collect();
+        for_each_ascii_word_starting_with(text.as_bytes(), &every_letter, |range| {
+            ascii.push(range);
+        });
         assert_eq!(ascii, general);
+        let mut starting_with_r = Vec::new();
+        for_each_ascii_word_starting_with(text.as_bytes(), b"r", |range| {
+            starting_with_r.push(range);
+        });
+        let expected: Vec<_> = general
+            .iter()
+            .filter(|range| {
+                text.get(range.start..range.start + 1).is_some_and(|c| c.eq_ignore_ascii_case("r"))
+            })
+            .cloned()
+            .collect();
+        assert_eq!(starting_with_r, expected);
         assert!(general.iter().any(|range| range.start < 64 && range.end > 64));
     }
 
     #[test]
     fn eight_bytes_at_once_classify_as_one_at_a_time() {
         let bytes: Vec<u8> = (0u8..128).chain(b"Az09_ zA9".iter().copied()).collect();
+        let flags = |group: &[u8], test: &dyn Fn(u8) -> bool| {
+            group
+                .iter()
+                .enumerate()
+                .fold(0u8, |bits, (bit, &byte)| bits | u8::from(test(byte)) << bit)
+        };
         for group in bytes.windows(8) {
-            let expected = group.iter().enumerate().fold(0u8, |bits, (bit, byte)| {
-                bits | u8::from(byte.is_ascii_alphanumeric()) << bit
-            });
+            let word = flags(group, &|byte| byte.is_ascii_alphanumeric());
+            let lettered = flags(group, &|byte| matches!(byte, b'a' | b'A' | b'z' | b'Z' | b'9'));
             let value = u64::from_le_bytes(group.try_into().unwrap());
-            assert_eq!(ascii_word_bits_of_8(value), expected, "{group:?}");
+            assert_eq!(ascii_word_bits_of_8(value, b"az9"), (word, lettered), "{group:?}");
         }
     }
 
