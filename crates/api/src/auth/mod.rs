@@ -61,6 +61,11 @@ impl Default for AccessCache {
 }
 
 impl AccessCache {
+    /// [`Self::get`] for a user a request names: `404 Not Found` when they are gone.
+    pub async fn of_named(&self, db: &Database, user: Uuid) -> Result<Access, ApiError> {
+        self.get(db, user).await?.ok_or_else(|| ApiError::NotFound(format!("No user {user}.")))
+    }
+
     /// The user's tier, role and timezone, from the cache when fresh; `None` if the user is
     /// gone.
     pub async fn get(&self, db: &Database, user: Uuid) -> Result<Option<Access>, ApiError> {

@@ -68,13 +68,7 @@ async fn tier_of(state: &AppState, caller: &Caller, user: Uuid) -> Result<Tier, 
     if user == caller.id {
         return Ok(caller.tier);
     }
-    let access = state
-        .auth
-        .access
-        .get(&state.db, user)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("No user {user}.")))?;
-    Ok(access.tier)
+    Ok(state.auth.access.of_named(&state.db, user).await?.tier)
 }
 
 /// The order of the chapter a resource belongs to, from the in-memory catalogs.

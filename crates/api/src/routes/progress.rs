@@ -101,12 +101,7 @@ async fn target(state: &AppState, caller: &Caller, user: &str) -> Result<Learner
     if id == caller.id {
         return Ok(Learner::from(caller));
     }
-    let access = state
-        .auth
-        .access
-        .get(&state.db, id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("No user {id}.")))?;
+    let access = state.auth.access.of_named(&state.db, id).await?;
     Ok(Learner { id, tier: access.tier, timezone: access.timezone })
 }
 
