@@ -8,17 +8,21 @@ use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::indexer::NoMergePolicy;
-use tantivy::postings::BlockSegmentPostings;
+use tantivy::postings::{BlockSegmentPostings, Postings, SegmentPostings};
 use tantivy::query::{
     BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryParser, TermQuery,
 };
 use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{DocAddress, Index, IndexReader, Searcher, TantivyDocument, TantivyError, Term, doc};
+use tantivy::{
+    DocAddress, DocSet, Index, IndexReader, Searcher, SegmentReader, TantivyDocument, TantivyError,
+    Term, doc,
+};
 use uuid::Uuid;
 
+use crate::rank::{LengthNorms, top_sections};
 use crate::sections::{Section, split_sections};
-use crate::snippet::{Highlighter, QueryWord};
+use crate::snippet::{WordStarts, snippet};
 use crate::{IndexedChapter, SearchError};
 
 const STEMMED: &str = "en_stem";
@@ -43,6 +47,8 @@ struct Entry {
     chapter_title: String,
     chapter_order: u32,
     section: Section,
+    /// Finds the words the index's positions name in the section's text, for snippets.
+    words: WordStarts,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -63,6 +69,8 @@ pub struct SearchIndex {
     /// The title, heading and body fields' tokenizer: lower case, English stems.
     stemmer: TextAnalyzer,
     dense: DenseTerms,
+    /// BM25 length norms of the title, heading and body fields, for [`top_sections`].
+    norms: Vec<LengthNorms>,
     entries: Vec<Entry>,
     fingerprint: String,
     /// Pages already answered, by normalised query, limit and offset. An index never
@@ -150,9 +158,8 @@ struct ExactQuery {
 /// chapter's own terms in hundreds).
 #[derive(Default)]
 struct DenseTerms {
+    /// One bit per section of the index's one segment.
     bits: HashMap<Term, Vec<u64>>,
-    /// `u64`s per bit set: one bit per section of the index's one segment.
-    words: usize,
 }
 
 /// A term is kept as bits when it occurs in at least this fraction of sections: its bits then
@@ -162,7 +169,7 @@ const DENSE_FRACTION: u32 = 32;
 impl DenseTerms {
     fn build(searcher: &Searcher, fields: &[Field]) -> Result<Self, SearchError> {
         let [segment] = searcher.segment_readers() else { return Ok(Self::default()) };
-        let words = (segment.max_doc() as usize).div_ceil(64);
+        let words = bit_words(segment);
         let threshold = (segment.max_doc() / DENSE_FRACTION).max(1);
         let mut bits = HashMap::new();
         for &field in fields {
@@ -181,14 +188,14 @@ impl DenseTerms {
                 bits.insert(Term::from_field_text(field, text), set);
             }
         }
-        Ok(Self { bits, words })
+        Ok(Self { bits })
     }
 
     /// How many sections hold any of `terms`; `None` when the index is not the one segment
     /// these bits describe.
     fn count_any(&self, searcher: &Searcher, terms: &[Term]) -> Result<Option<usize>, SearchError> {
         let [segment] = searcher.segment_readers() else { return Ok(None) };
-        let mut union = vec![0u64; self.words];
+        let mut union = vec![0u64; bit_words(segment)];
         for term in terms {
             if let Some(bits) = self.bits.get(term) {
                 union.iter_mut().zip(bits).for_each(|(into, from)| *into |= from);
@@ -204,8 +211,13 @@ impl DenseTerms {
     }
 
     fn bytes(&self) -> u64 {
-        (self.bits.len() * self.words * 8) as u64
+        self.bits.values().map(|bits| (bits.len() * 8) as u64).sum()
     }
+}
+
+/// `u64`s of a bit set with one bit per section of `segment`.
+fn bit_words(segment: &SegmentReader) -> usize {
+    (segment.max_doc() as usize).div_ceil(64)
 }
 
 /// Sets the bit of every section in `postings`.
@@ -305,6 +317,7 @@ impl SearchIndex {
                     chapter_slug: chapter.slug.clone(),
                     chapter_title: chapter.title.clone(),
                     chapter_order: chapter.order,
+                    words: WordStarts::of(&section.text),
                     section,
                 });
             }
@@ -323,8 +336,12 @@ impl SearchIndex {
         let stemmer = index.tokenizer_for_field(fields.body)?;
         let dense =
             DenseTerms::build(&reader.searcher(), &[fields.title, fields.heading, fields.body])?;
+        let mut norms = Vec::new();
+        for field in [fields.title, fields.heading, fields.body] {
+            norms.extend(LengthNorms::of(&reader.searcher(), field)?);
+        }
         let results = Cache::with_weighter(RESULT_CACHE_ITEMS, RESULT_CACHE_BYTES, PageWeight);
-        Ok(Self { reader, fields, parser, stemmer, dense, entries, fingerprint, results })
+        Ok(Self { reader, fields, parser, stemmer, dense, norms, entries, fingerprint, results })
     }
 
     pub fn fingerprint(&self) -> &str {
@@ -346,7 +363,11 @@ impl SearchIndex {
         let index =
             self.reader.searcher().space_usage().map_or(0, |usage| usage.total().get_bytes())
                 + self.dense.bytes();
-        let text = self.entries.iter().map(|entry| entry.section.text.len() as u64).sum();
+        let text = self
+            .entries
+            .iter()
+            .map(|entry| (entry.section.text.len() + entry.words.bytes()) as u64)
+            .sum();
         (index, text)
     }
 
@@ -438,6 +459,26 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
+    /// The page of sections the exact query ranks highest: term at a time when it is a plain
+    /// union of `terms` (see [`top_sections`]), else by tantivy's scorers.
+    fn rank_exact(
+        &self,
+        searcher: &Searcher,
+        query: &dyn Query,
+        terms: Option<&[Term]>,
+        limit: usize,
+        offset: usize,
+    ) -> Result<Vec<(f32, DocAddress)>, SearchError> {
+        if let Some(terms) = terms {
+            let boosted: Vec<(Term, f32)> =
+                terms.iter().map(|term| (term.clone(), self.fields.boost(term.field()))).collect();
+            if let Some(ranked) = top_sections(searcher, &self.norms, &boosted, limit, offset)? {
+                return Ok(ranked);
+            }
+        }
+        rank(searcher, query, limit, offset)
+    }
+
     /// How many sections match `query`: from [`DenseTerms`] when it is a plain union of
     /// `terms`, else by walking its matches.
     fn count(
@@ -454,15 +495,16 @@ impl SearchIndex {
         Ok(searcher.search(query, &Count)?)
     }
 
-    /// The query's words to mark in snippets, weighted by rarity. Single words found in most
-    /// sections (`the`, `how`) are left unmarked when the query has rarer ones: marking them
-    /// says nothing, and they would crowd out the words that matter. Words of a phrase or an
-    /// identifier (`tool_choice`) are always marked.
+    /// The query's words to mark in snippets (body terms), each with its weight: rarer words
+    /// weigh more, `1 / (1 + sections with it)`. Single words found in most sections (`the`,
+    /// `how`) are left unmarked when the query has rarer ones: marking them says nothing, and
+    /// they would crowd out the words that matter. Words of a phrase or an identifier
+    /// (`tool_choice`) are always marked.
     fn highlighted_words(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
-    ) -> Result<Vec<QueryWord>, SearchError> {
+    ) -> Result<Vec<(Term, f32)>, SearchError> {
         let mut terms: Vec<(Term, bool)> = Vec::new();
         query.query_terms(&mut |term, in_phrase| {
             if term.field() != self.fields.body {
@@ -476,17 +518,57 @@ impl SearchIndex {
         let sections = searcher.num_docs();
         let mut words = Vec::with_capacity(terms.len());
         for (term, in_phrase) in terms {
-            if let Some(stem) = term.value().as_str() {
-                let found_in = searcher.doc_freq(&term)?;
-                let word =
-                    QueryWord { stem: stem.to_owned(), weight: 1.0 / (1.0 + found_in as f32) };
-                words.push((word, !in_phrase && found_in > sections / 2));
+            let found_in = searcher.doc_freq(&term)?;
+            let weight = 1.0 / (1.0 + found_in as f32);
+            words.push((term, weight, !in_phrase && found_in > sections / 2));
+        }
+        if words.iter().any(|(_, _, common)| !common) {
+            words.retain(|(_, _, common)| !common);
+        }
+        Ok(words.into_iter().map(|(term, weight, _)| (term, weight)).collect())
+    }
+
+    /// Where each of `words` occurs in each of the `ranked` sections, as (word position,
+    /// word number) in position order: read from the index's positions, so that the text is
+    /// neither scanned nor stemmed again.
+    fn word_positions(
+        searcher: &Searcher,
+        ranked: &[(f32, DocAddress)],
+        words: &[(Term, f32)],
+    ) -> Result<Vec<Vec<(u32, usize)>>, SearchError> {
+        let mut found = vec![Vec::new(); ranked.len()];
+        // Postings are read forwards only, so sections are visited in index order.
+        let mut order: Vec<usize> = (0..ranked.len()).collect();
+        order.sort_by_key(|&hit| ranked.get(hit).map(|(_, address)| *address));
+        let mut positions = Vec::new();
+        for (number, (term, _)) in words.iter().enumerate() {
+            let mut postings: Option<(u32, SegmentPostings)> = None;
+            for &hit in &order {
+                let Some((_, address)) = ranked.get(hit) else { continue };
+                if postings.as_ref().is_none_or(|(segment, _)| *segment != address.segment_ord) {
+                    let reader = searcher.segment_reader(address.segment_ord);
+                    postings = reader
+                        .inverted_index(term.field())?
+                        .read_postings(term, IndexRecordOption::WithFreqsAndPositions)
+                        .map_err(TantivyError::from)?
+                        .map(|postings| (address.segment_ord, postings));
+                }
+                let Some((_, postings)) = postings.as_mut() else { continue };
+                if postings.doc() < address.doc_id {
+                    postings.seek(address.doc_id);
+                }
+                if postings.doc() == address.doc_id
+                    && let Some(found) = found.get_mut(hit)
+                {
+                    postings.positions(&mut positions);
+                    found.extend(positions.iter().map(|&position| (position, number)));
+                }
             }
         }
-        if words.iter().any(|(_, common)| !common) {
-            words.retain(|(_, common)| !common);
+        for found in &mut found {
+            found.sort_unstable();
         }
-        Ok(words.into_iter().map(|(word, _)| word).collect())
+        Ok(found)
     }
 
     /// Ranked sections for `text`, `limit` from `offset`.
@@ -516,7 +598,7 @@ impl SearchIndex {
     ) -> Result<SearchPage, SearchError> {
         let searcher = self.reader.searcher();
         let ExactQuery { query: exact, terms } = self.exact_query(text);
-        let mut ranked = rank(&searcher, &*exact, limit, offset)?;
+        let mut ranked = self.rank_exact(&searcher, &*exact, terms.as_deref(), limit, offset)?;
         let mut total = self.count(&searcher, &*exact, terms.as_deref())?;
         // Typo tolerance only when exact matches do not fill the page: it could only add
         // results ranked below them, and it costs the most on common words.
@@ -526,17 +608,15 @@ impl SearchIndex {
             ranked = rank(&searcher, &*tolerant, limit, offset)?;
         }
         let words = self.highlighted_words(&searcher, &*exact)?;
-        let mut analyzer = self.stemmer.clone();
-        let mut highlighter = Highlighter::new(&words, |word: &str| {
-            analyzer.token_stream(word).next().map(|token| token.text.clone())
-        });
+        let weights: Vec<f32> = words.iter().map(|(_, weight)| *weight).collect();
+        let positions = Self::word_positions(&searcher, &ranked, &words)?;
         let numbers = searcher
             .segment_readers()
             .iter()
             .map(|segment| segment.fast_fields().u64(ENTRY))
             .collect::<Result<Vec<_>, _>>()?;
         let mut hits = Vec::with_capacity(ranked.len());
-        for (score, address) in ranked {
+        for ((score, address), positions) in ranked.into_iter().zip(positions) {
             let number = numbers
                 .get(address.segment_ord as usize)
                 .and_then(|numbers| numbers.first(address.doc_id));
@@ -552,7 +632,11 @@ impl SearchIndex {
                 chapter_order: entry.chapter_order,
                 section: entry.section.heading.clone(),
                 section_anchor: entry.section.anchor.clone(),
-                snippet: highlighter.snippet(&entry.section.text),
+                snippet: snippet(
+                    &entry.section.text,
+                    &entry.words.locate(&entry.section.text, &positions),
+                    &weights,
+                ),
                 score,
             });
         }
@@ -614,10 +698,39 @@ mod tests {
         }
     }
 
+    /// Counts and ranks `text` as the flat union (term at a time) and as tantivy ranks the
+    /// parser's nested query, and asserts that both agree.
+    fn assert_ranked_as_tantivy_ranks(
+        index: &SearchIndex,
+        text: &str,
+        limit: usize,
+        offset: usize,
+    ) {
+        let searcher = index.reader.searcher();
+        let flat = index.exact_query(text);
+        let nested = index.with_field_boosts(&*index.parser.parse_query_lenient(text).0);
+        assert!(flat.terms.is_some(), "{text}");
+        let flat_total = index.count(&searcher, &*flat.query, flat.terms.as_deref()).unwrap();
+        let nested_total = searcher.search(&*nested, &Count).unwrap();
+        assert_eq!(flat_total, nested_total, "{text}");
+        let flat_top = index
+            .rank_exact(&searcher, &*flat.query, flat.terms.as_deref(), limit, offset)
+            .unwrap();
+        let nested_top = rank(&searcher, &*nested, limit, offset).unwrap();
+        assert_eq!(flat_top.len(), nested_top.len(), "{text}");
+        for ((flat_score, flat_doc), (nested_score, nested_doc)) in flat_top.iter().zip(&nested_top)
+        {
+            assert_eq!(flat_doc, nested_doc, "{text} (limit {limit}, offset {offset})");
+            assert!(
+                (flat_score - nested_score).abs() < 1e-4,
+                "{text}: {flat_score} vs {nested_score}"
+            );
+        }
+    }
+
     #[test]
     fn the_flat_query_counts_and_ranks_as_the_parsers_nested_one() {
         let index = index();
-        let searcher = index.reader.searcher();
         for text in [
             "retry budget",
             "the budget of the call",
@@ -625,24 +738,57 @@ mod tests {
             "filler7 budget",
             "filler7 filler8 words",
         ] {
-            let flat = index.exact_query(text);
-            let nested = index.with_field_boosts(&*index.parser.parse_query_lenient(text).0);
-            assert!(flat.terms.is_some(), "{text}");
-            let flat_total = index.count(&searcher, &*flat.query, flat.terms.as_deref()).unwrap();
-            let nested_total = searcher.search(&*nested, &Count).unwrap();
-            let flat_top = rank(&searcher, &*flat.query, 10, 0).unwrap();
-            let nested_top = rank(&searcher, &*nested, 10, 0).unwrap();
-            assert_eq!(flat_total, nested_total, "{text}");
-            assert_eq!(flat_top.len(), nested_top.len(), "{text}");
-            for ((flat_score, flat_doc), (nested_score, nested_doc)) in
-                flat_top.iter().zip(&nested_top)
-            {
-                assert_eq!(flat_doc, nested_doc, "{text}");
-                assert!(
-                    (flat_score - nested_score).abs() < 1e-4,
-                    "{text}: {flat_score} vs {nested_score}"
-                );
-            }
+            assert_ranked_as_tantivy_ranks(&index, text, 10, 0);
+        }
+    }
+
+    /// A small deterministic generator for test text.
+    struct Xorshift(u64);
+
+    impl Xorshift {
+        fn below(&mut self, bound: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % bound
+        }
+
+        /// `w0`…`w39`, low numbers far more often.
+        fn word(&mut self) -> String {
+            format!("w{}", self.below(40) * self.below(40) / 40)
+        }
+    }
+
+    #[test]
+    fn term_at_a_time_ranking_matches_tantivy_on_skewed_random_text() {
+        // Words drawn with a skew, so that a few are in most sections (and are left to the
+        // end, or skipped) and most are rare, as in prose.
+        let mut random = Xorshift(0x2545_f491_4f6c_dd1d);
+        let chapters: Vec<IndexedChapter> = (1..=150)
+            .map(|order| {
+                let mut body = String::new();
+                for part in 0..3 {
+                    let heading: Vec<String> = (0..2).map(|_| random.word()).collect();
+                    body.push_str(&format!("## Part {part} {}\n\n", heading.join(" ")));
+                    let length = 20 + random.below(60);
+                    let text: Vec<String> = (0..length).map(|_| random.word()).collect();
+                    body.push_str(&text.join(" "));
+                    body.push_str("\n\n");
+                }
+                IndexedChapter {
+                    id: Uuid::new_v4(),
+                    slug: format!("chapter-{order}"),
+                    title: format!("{} {}", random.word(), random.word()),
+                    order: order as u32,
+                    body,
+                }
+            })
+            .collect();
+        let index = SearchIndex::build(&chapters, "random".into()).unwrap();
+        for _ in 0..200 {
+            let text: Vec<String> = (0..1 + random.below(4)).map(|_| random.word()).collect();
+            let (limit, offset) = [(10, 0), (3, 0), (10, 5), (50, 40)][random.below(4) as usize];
+            assert_ranked_as_tantivy_ranks(&index, &text.join(" "), limit, offset);
         }
     }
 

@@ -7,6 +7,7 @@
 //! (the caller hands in their text), who may see what (the API decides per caller).
 
 mod index;
+mod rank;
 mod sections;
 mod snippet;
 
