@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use crate::rank::{LengthNorms, top_sections};
 use crate::sections::{Section, split_sections};
-use crate::snippet::{WordStarts, snippet};
+use crate::snippet::{Found, WordStarts, snippet};
 use crate::{IndexedChapter, SearchError};
 
 const STEMMED: &str = "en_stem";
@@ -535,7 +535,7 @@ impl SearchIndex {
         searcher: &Searcher,
         ranked: &[(f32, DocAddress)],
         words: &[(Term, f32)],
-    ) -> Result<Vec<Vec<(u32, usize)>>, SearchError> {
+    ) -> Result<Vec<Vec<Found>>, SearchError> {
         let mut found = vec![Vec::new(); ranked.len()];
         // Postings are read forwards only, so sections are visited in index order.
         let mut order: Vec<usize> = (0..ranked.len()).collect();
@@ -632,11 +632,7 @@ impl SearchIndex {
                 chapter_order: entry.chapter_order,
                 section: entry.section.heading.clone(),
                 section_anchor: entry.section.anchor.clone(),
-                snippet: snippet(
-                    &entry.section.text,
-                    &entry.words.locate(&entry.section.text, &positions),
-                    &weights,
-                ),
+                snippet: snippet(&entry.section.text, &entry.words, &positions, &weights),
                 score,
             });
         }

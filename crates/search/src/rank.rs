@@ -7,6 +7,7 @@
 //! ones matched onto the page, they are only looked up for the sections that could still make
 //! it. Scores are tantivy's BM25, computed the same way, so both rank alike.
 
+use std::cell::RefCell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
@@ -46,16 +47,16 @@ impl LengthNorms {
 }
 
 /// One term of the query in the index's one segment.
-struct TermList {
+struct TermList<'n> {
     inverted: Arc<InvertedIndexReader>,
     info: TermInfo,
     lengths: FieldNormReader,
-    norms: Box<[f32; 256]>,
+    norms: &'n [f32; 256],
     /// `idf × (1 + K1) × boost`: every score of this term is below it.
     weight: f32,
 }
 
-impl TermList {
+impl TermList<'_> {
     fn score(&self, section: DocId, term_freq: u32) -> f32 {
         // 256 norms, one per `u8` code: the lookup never misses.
         let code = usize::from(self.lengths.fieldnorm_id(section));
@@ -90,7 +91,7 @@ pub(crate) fn top_sections(
         let idf = (1.0 + (sections as f32 - found_in + 0.5) / (found_in + 0.5)).ln();
         lists.push(TermList {
             lengths: segment.get_fieldnorms_reader(term.field())?,
-            norms: field_norms.norms.clone(),
+            norms: &field_norms.norms,
             weight: idf * (1.0 + K1) * boost,
             inverted,
             info,
@@ -110,8 +111,56 @@ pub(crate) fn top_sections(
     left.push(0.0);
 
     let wanted = offset + limit.max(1);
-    let mut scores = vec![0.0f32; sections as usize];
-    let mut touched: Vec<DocId> = Vec::new();
+    let ranked = SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        scratch.clear(sections as usize);
+        let Scratch { scores, touched } = &mut *scratch;
+        rank_lists(&lists, &left, scores, touched, wanted)
+    })?;
+    Ok(Some(
+        ranked
+            .into_iter()
+            .skip(offset)
+            .take(limit.max(1))
+            .map(|(score, section)| (score, DocAddress::new(0, section)))
+            .collect(),
+    ))
+}
+
+/// A score per section and the sections scored, kept per thread between searches: a fresh
+/// array per search cost more in allocation and page faults than the scoring itself.
+#[derive(Default)]
+struct Scratch {
+    scores: Vec<f32>,
+    touched: Vec<DocId>,
+}
+
+impl Scratch {
+    /// Zero scores for `sections` sections (only the ones the last search touched need it).
+    fn clear(&mut self, sections: usize) {
+        for section in self.touched.drain(..) {
+            if let Some(score) = self.scores.get_mut(section as usize) {
+                *score = 0.0;
+            }
+        }
+        self.scores.resize(sections, 0.0);
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// The `wanted` best (score, section) of `lists` (highest weight first; `left[i]` what the
+/// lists from `i` on could add at most), best first. `scores` starts zeroed; every section
+/// given a score is added to `touched`.
+fn rank_lists(
+    lists: &[TermList<'_>],
+    left: &[f32],
+    scores: &mut [f32],
+    touched: &mut Vec<DocId>,
+    wanted: usize,
+) -> Result<Vec<(f32, DocId)>, SearchError> {
     let mut best = 0.0f32;
     let mut read = 0;
     let mut threshold = None;
@@ -120,7 +169,7 @@ pub(crate) fn top_sections(
         // The page's lowest score is at most the best score so far: only then is it worth
         // working out whether the rest could still place a new section.
         if rest <= best
-            && let Some(lowest) = kth_highest(&scores, &touched, wanted)
+            && let Some(lowest) = kth_highest(scores, touched, wanted)
             && rest < lowest
         {
             threshold = Some(lowest);
@@ -145,33 +194,38 @@ pub(crate) fn top_sections(
     }
 
     // The sections that may still reach the page, completed with the terms not yet read.
-    let mut candidates = touched;
-    if let Some(lowest) = threshold {
-        let rest = left.get(read).copied().unwrap_or(0.0);
-        candidates.retain(|&section| {
-            scores.get(section as usize).is_some_and(|score| score + rest >= lowest)
-        });
-        candidates.sort_unstable();
-        for list in lists.iter().skip(read) {
-            let mut postings = list
-                .inverted
-                .read_postings_from_terminfo(&list.info, IndexRecordOption::WithFreqs)
-                .map_err(TantivyError::from)?;
-            for &section in &candidates {
-                if postings.doc() < section {
-                    postings.seek(section);
-                }
-                if postings.doc() == section
-                    && let Some(score) = scores.get_mut(section as usize)
-                {
-                    *score += list.score(section, postings.term_freq());
-                }
+    let Some(lowest) = threshold else { return Ok(best_of(scores, touched, wanted)) };
+    let rest = left.get(read).copied().unwrap_or(0.0);
+    let mut candidates: Vec<DocId> = touched
+        .iter()
+        .copied()
+        .filter(|&section| scores.get(section as usize).is_some_and(|score| score + rest >= lowest))
+        .collect();
+    candidates.sort_unstable();
+    for list in lists.iter().skip(read) {
+        let mut postings = list
+            .inverted
+            .read_postings_from_terminfo(&list.info, IndexRecordOption::WithFreqs)
+            .map_err(TantivyError::from)?;
+        for &section in &candidates {
+            if postings.doc() < section {
+                postings.seek(section);
+            }
+            if postings.doc() == section
+                && let Some(score) = scores.get_mut(section as usize)
+            {
+                *score += list.score(section, postings.term_freq());
             }
         }
     }
-    let mut ranked: Vec<(f32, DocId)> = candidates
-        .into_iter()
-        .filter_map(|section| scores.get(section as usize).map(|&score| (score, section)))
+    Ok(best_of(scores, &candidates, wanted))
+}
+
+/// The `wanted` best of `sections` by score, best first, ties to the lower section number.
+fn best_of(scores: &[f32], sections: &[DocId], wanted: usize) -> Vec<(f32, DocId)> {
+    let mut ranked: Vec<(f32, DocId)> = sections
+        .iter()
+        .map(|&section| (scores.get(section as usize).copied().unwrap_or(0.0), section))
         .collect();
     let order = |a: &(f32, DocId), b: &(f32, DocId)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
     if ranked.len() > wanted {
@@ -179,14 +233,7 @@ pub(crate) fn top_sections(
         ranked.truncate(wanted);
     }
     ranked.sort_unstable_by(order);
-    Ok(Some(
-        ranked
-            .into_iter()
-            .skip(offset)
-            .take(limit.max(1))
-            .map(|(score, section)| (score, DocAddress::new(0, section)))
-            .collect(),
-    ))
+    ranked
 }
 
 /// The `k`th highest of the scores of `touched` sections, if there are that many.

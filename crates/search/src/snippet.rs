@@ -22,6 +22,10 @@ pub struct WordStarts {
 /// Words between two kept starts: a smaller stride scans less per match and keeps more.
 const STRIDE: u32 = 8;
 
+/// A query word at a word position of a text: (position, which query word), as the index's
+/// positions give them.
+pub type Found = (u32, usize);
+
 /// A query word found in a text: its byte range and which query word it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Match {
@@ -50,7 +54,7 @@ impl WordStarts {
 
     /// The byte ranges in `text` of the words at `found` (word positions with the query word
     /// found there, in ascending position order). Positions past the text are skipped.
-    pub fn locate(&self, text: &str, found: &[(u32, usize)]) -> Vec<Match> {
+    pub fn locate(&self, text: &str, found: &[Found]) -> Vec<Match> {
         let mut matches = Vec::with_capacity(found.len());
         // The number of the next word a scan from byte `from` meets.
         let (mut next, mut from) = (u32::MAX, 0);
@@ -73,15 +77,30 @@ impl WordStarts {
 }
 
 /// The snippet for `text`: the fragment with the most distinct query words (then the highest
-/// weight, then the earliest), its `matches` marked; the start of the text when there are
-/// none. `weights[m.word]` is what a match of query word `m.word` is worth (rarer words
-/// weigh more).
-pub fn snippet(text: &str, matches: &[Match], weights: &[f32]) -> String {
-    let Some(chosen) = best_cluster(matches, weights) else {
+/// weight, then the earliest), its matches marked; the start of the text when there are none.
+/// `found` holds the query words' positions in `text` (word position, query word), ascending;
+/// `weights[word]` is what a match of that query word is worth (rarer words weigh more).
+///
+/// The fragment is chosen by position, [`FRAGMENT_WORDS`] words wide, and only its own words
+/// are then located in the text: finding every match's bytes was most of a snippet's cost.
+pub fn snippet(text: &str, words: &WordStarts, found: &[Found], weights: &[f32]) -> String {
+    let Some(cluster) = best_cluster(found, weights) else {
         return render(text, 0..0, &[]);
     };
-    let first = chosen.first().map_or(0, |m| m.range.start);
-    let last = chosen.last().map_or(0, |m| m.range.end);
+    let mut chosen = words.locate(text, cluster);
+    // Long words can make a cluster of few words wider than a fragment: keep what fits.
+    while chosen.len() > 1
+        && chosen
+            .last()
+            .zip(chosen.first())
+            .is_some_and(|(last, first)| last.range.end - first.range.start > FRAGMENT_BYTES)
+    {
+        chosen.pop();
+    }
+    let (Some(first), Some(last)) = (chosen.first(), chosen.last()) else {
+        return render(text, 0..0, &[]);
+    };
+    let (first, last) = (first.range.start, last.range.end);
     // What is left of the fragment goes around the matches, half of it before them.
     let slack = FRAGMENT_BYTES.saturating_sub(last - first);
     let start = first_word_start(text, first.saturating_sub(slack / 2)..first).unwrap_or(first);
@@ -90,16 +109,22 @@ pub fn snippet(text: &str, matches: &[Match], weights: &[f32]) -> String {
     render(text, start..end, &highlights)
 }
 
-/// The run of matches within one fragment's length that scores best.
-fn best_cluster<'m>(matches: &'m [Match], weights: &[f32]) -> Option<&'m [Match]> {
-    let mut best: Option<(u32, f32, &[Match])> = None;
-    for (first, start) in matches.iter().enumerate() {
-        let limit = start.range.start + FRAGMENT_BYTES;
-        let count = matches.iter().skip(first).take_while(|m| m.range.end <= limit).count();
-        let cluster = matches.get(first..first + count.max(1)).unwrap_or_default();
+/// Words of prose in about [`FRAGMENT_BYTES`]: the width, in words, of the window a fragment
+/// is chosen by.
+const FRAGMENT_WORDS: u32 = 30;
+
+/// The run of `found` (positions with their query word) within [`FRAGMENT_WORDS`] that scores
+/// best.
+fn best_cluster<'f>(found: &'f [Found], weights: &[f32]) -> Option<&'f [Found]> {
+    let mut best: Option<(u32, f32, &[Found])> = None;
+    for (first, &(start, _)) in found.iter().enumerate() {
+        let limit = start.saturating_add(FRAGMENT_WORDS);
+        let count = found.iter().skip(first).take_while(|(position, _)| *position < limit).count();
+        let cluster = found.get(first..first + count.max(1)).unwrap_or_default();
         // Distinct query words, as bits (a query of more than 64 words shares the last).
-        let distinct = cluster.iter().fold(0u64, |bits, m| bits | 1 << m.word.min(63));
-        let weight: f32 = cluster.iter().map(|m| weights.get(m.word).copied().unwrap_or(0.0)).sum();
+        let distinct = cluster.iter().fold(0u64, |bits, (_, word)| bits | 1 << (*word).min(63));
+        let weight: f32 =
+            cluster.iter().map(|(_, word)| weights.get(*word).copied().unwrap_or(0.0)).sum();
         let better = best.as_ref().is_none_or(|(best_distinct, best_weight, _)| {
             (distinct.count_ones(), weight) > (*best_distinct, *best_weight)
         });
@@ -114,15 +139,37 @@ fn best_cluster<'m>(matches: &'m [Match], weights: &[f32]) -> Option<&'m [Match]
 /// [`for_each_word`] splits them.
 fn next_word(text: &str, from: usize) -> Option<Range<usize>> {
     let rest = text.get(from..)?;
-    let mut start = None;
-    for (at, c) in rest.char_indices() {
-        match (c.is_alphanumeric(), start) {
-            (true, None) => start = Some(at),
-            (false, Some(first)) => return Some(from + first..from + at),
-            _ => {}
+    let bytes = rest.as_bytes();
+    // ASCII bytes are classified as they are; a multi-byte character by decoding it.
+    let is_word_at = |at: usize| match bytes.get(at) {
+        Some(byte) if byte.is_ascii() => byte.is_ascii_alphanumeric(),
+        Some(_) => {
+            rest.get(at..).and_then(|tail| tail.chars().next()).is_some_and(char::is_alphanumeric)
         }
+        None => false,
+    };
+    let mut at = 0;
+    while at < bytes.len() && !is_word_at(at) {
+        at += utf8_width(bytes, at);
     }
-    start.map(|first| from + first..text.len())
+    if at == bytes.len() {
+        return None;
+    }
+    let start = at;
+    while at < bytes.len() && is_word_at(at) {
+        at += utf8_width(bytes, at);
+    }
+    Some(from + start..from + at)
+}
+
+/// Bytes of the UTF-8 character starting at `at`, from its first byte.
+fn utf8_width(bytes: &[u8], at: usize) -> usize {
+    match bytes.get(at) {
+        Some(0xF0..) => 4,
+        Some(0xE0..) => 3,
+        Some(0xC0..) => 2,
+        _ => 1,
+    }
 }
 
 /// Calls `visit` with the byte range of each word of `text`, split as the index's tokenizer
@@ -201,7 +248,8 @@ pub fn render(text: &str, fragment_range: Range<usize>, highlights: &[Range<usiz
     } else {
         (fragment_range.start, fragment_range.end)
     };
-    let mut out = String::new();
+    let mut out =
+        String::with_capacity((end - start).min(4 * MAX_SNIPPET_CHARS) + 4 * highlights.len() + 8);
     let mut budget = MAX_SNIPPET_CHARS;
     if start > 0 {
         out.push_str(ELLIPSIS);
@@ -217,7 +265,7 @@ pub fn render(text: &str, fragment_range: Range<usize>, highlights: &[Range<usiz
             break;
         }
         let word = text.get(range.clone()).unwrap_or_default();
-        let cost = word.chars().count() + 4;
+        let cost = if word.is_ascii() { word.len() } else { word.chars().count() } + 4;
         if cost > budget {
             truncated = true;
             break;
@@ -242,7 +290,7 @@ pub fn render(text: &str, fragment_range: Range<usize>, highlights: &[Range<usiz
 /// Appends as much of `piece` as fits in `budget` characters, cut at a word boundary.
 /// Returns false when it had to cut.
 fn append_words(out: &mut String, budget: &mut usize, piece: &str) -> bool {
-    let chars = piece.chars().count();
+    let chars = if piece.is_ascii() { piece.len() } else { piece.chars().count() };
     if chars <= *budget {
         out.push_str(piece);
         *budget -= chars;
@@ -290,9 +338,9 @@ mod tests {
         assert!(snippet.ends_with("word…"));
     }
 
-    /// Every word of `text` that `query_word` names a query word for, located the way the
-    /// index's positions are: by number, through [`WordStarts`].
-    fn located(text: &str, query_word: impl Fn(&str) -> Option<usize>) -> Vec<Match> {
+    /// The position of every word of `text` that `query_word` names a query word for, as the
+    /// index counts positions.
+    fn found_in(text: &str, query_word: impl Fn(&str) -> Option<usize>) -> Vec<Found> {
         let mut found = Vec::new();
         let mut number = 0;
         for_each_word(text, |range| {
@@ -301,7 +349,7 @@ mod tests {
             }
             number += 1;
         });
-        WordStarts::of(text).locate(text, &found)
+        found
     }
 
     #[test]
@@ -312,7 +360,7 @@ mod tests {
                 .repeat(7);
         let mut every = Vec::new();
         for_each_word(&text, |range| every.push(range));
-        let positions: Vec<(u32, usize)> = (0..every.len() as u32).map(|n| (n, 0)).collect();
+        let positions: Vec<Found> = (0..every.len() as u32).map(|n| (n, 0)).collect();
         let starts = WordStarts::of(&text);
         let all: Vec<Range<usize>> =
             starts.locate(&text, &positions).into_iter().map(|m| m.range).collect();
@@ -334,19 +382,20 @@ mod tests {
             "Retry once. {} The retry budget caps how often a call is repeated.",
             "Filler words keep these apart. ".repeat(20)
         );
-        let matches = located(&text, |word| match word.to_lowercase().as_str() {
+        let found = found_in(&text, |word| match word.to_lowercase().as_str() {
             "retry" => Some(0),
             "budget" => Some(1),
             _ => None,
         });
-        let snippet = snippet(&text, &matches, &[0.5, 0.5]);
+        let snippet = snippet(&text, &WordStarts::of(&text), &found, &[0.5, 0.5]);
         assert!(snippet.contains("**retry** **budget** caps"), "{snippet}");
         assert!(snippet.starts_with('…'), "{snippet}");
     }
 
     #[test]
     fn a_text_without_query_words_starts_the_snippet() {
-        assert_eq!(snippet("Nothing to see here.", &[], &[]), "Nothing to see here.");
+        let text = "Nothing to see here.";
+        assert_eq!(snippet(text, &WordStarts::of(text), &[], &[]), text);
     }
 
     #[test]
@@ -356,9 +405,9 @@ mod tests {
             "絵文字😀と日本語。".repeat(30),
             "まだ続く。".repeat(30)
         );
-        let matches = located(&text, |word| (word == "道具").then_some(0));
-        assert_eq!(matches.len(), 1);
-        let snippet = snippet(&text, &matches, &[1.0]);
+        let found = found_in(&text, |word| (word == "道具").then_some(0));
+        assert_eq!(found.len(), 1);
+        let snippet = snippet(&text, &WordStarts::of(&text), &found, &[1.0]);
         assert!(snippet.contains("**道具**"), "{snippet}");
         assert!(snippet.chars().count() <= MAX_SNIPPET_CHARS);
         assert_eq!(
