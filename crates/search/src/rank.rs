@@ -223,17 +223,23 @@ fn rank_lists(
 
 /// The `wanted` best of `sections` by score, best first, ties to the lower section number.
 fn best_of(scores: &[f32], sections: &[DocId], wanted: usize) -> Vec<(f32, DocId)> {
-    let mut ranked: Vec<(f32, DocId)> = sections
-        .iter()
-        .map(|&section| (scores.get(section as usize).copied().unwrap_or(0.0), section))
-        .collect();
-    let order = |a: &(f32, DocId), b: &(f32, DocId)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
-    if ranked.len() > wanted {
-        ranked.select_nth_unstable_by(wanted - 1, order);
-        ranked.truncate(wanted);
+    // Kept in a heap whose top is the worst kept: lowest score (positive floats order as
+    // their bits do), then highest section number.
+    let mut kept = BinaryHeap::with_capacity(wanted + 1);
+    for &section in sections {
+        let score = scores.get(section as usize).copied().unwrap_or(0.0).to_bits();
+        let entry = (Reverse(score), section);
+        if kept.len() < wanted {
+            kept.push(entry);
+        } else if kept.peek().is_some_and(|worst| entry < *worst) {
+            kept.pop();
+            kept.push(entry);
+        }
     }
-    ranked.sort_unstable_by(order);
-    ranked
+    kept.into_sorted_vec()
+        .into_iter()
+        .map(|(Reverse(score), section)| (f32::from_bits(score), section))
+        .collect()
 }
 
 /// The `k`th highest of the scores of `touched` sections, if there are that many.
