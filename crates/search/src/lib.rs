@@ -2,8 +2,9 @@
 //!
 //! What lives here: splitting chapters into sections at their headings, the in-memory tantivy
 //! index over them (English stemming, title and heading boosts, quoted phrases, typo
-//! tolerance for longer words), snippets that quote the original text, and [`CourseSearch`],
-//! which swaps in a rebuilt index atomically. What does not: where chapters come from
+//! tolerance for longer words), term-at-a-time ranking of plain queries with tantivy's BM25,
+//! snippets that quote the original text, and [`CourseSearch`], which swaps in a rebuilt index
+//! atomically. What does not: where chapters come from
 //! (the caller hands in their text), who may see what (the API decides per caller).
 
 mod index;

@@ -29,6 +29,11 @@ struct Expected {
 }
 
 fn sample_index() -> SearchIndex {
+    sample_index_with(|body| body)
+}
+
+/// The sample course's index, each chapter body passed through `edit` first.
+fn sample_index_with(edit: impl Fn(String) -> String) -> SearchIndex {
     let chapters: Vec<IndexedChapter> = testkit::sample_chapter_files()
         .iter()
         .map(|file| {
@@ -39,7 +44,7 @@ fn sample_index() -> SearchIndex {
                 slug: chapter.slug,
                 title: chapter.title,
                 order: chapter.order,
-                body: chapter.body,
+                body: edit(chapter.body),
             }
         })
         .collect();
@@ -178,7 +183,34 @@ fn multi_byte_chapters_index_and_snippet_without_splitting_characters() {
         }
     }
     let hit = top(&index, "tool use");
-    assert!(hit.snippet.contains("**tool**"), "{}", hit.snippet);
+    assert!(hit.snippet.contains("**tool** **use**"), "{}", hit.snippet);
+}
+
+#[test]
+fn every_marked_word_is_a_form_of_a_query_word() {
+    // Snippets find words by the index's positions: a miscount would mark other words. The
+    // course's own bold (`**Note:**`) is taken out so that only our markers remain.
+    let index = sample_index_with(|body| body.replace("**", ""));
+    let mut checked = 0;
+    for query in [
+        "retry budget",
+        "how do agents call tools",
+        "idempotency keys for payments",
+        "evaluation metrics",
+        "\"prompt injection\"",
+        "tool_call_id",
+    ] {
+        // A word's form (`agents`, `Agent`) starts as its stem does.
+        let head = |word: &str| word.to_lowercase().chars().take(3).collect::<String>();
+        let words: Vec<String> = query.split(|c: char| !c.is_alphanumeric()).map(head).collect();
+        for hit in &index.search(query, 10, 0).unwrap().hits {
+            for marked in hit.snippet.split("**").skip(1).step_by(2) {
+                assert!(words.contains(&head(marked)), "{query}: **{marked}** in {}", hit.snippet);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "only {checked} marked words");
 }
 
 #[test]
