@@ -542,18 +542,19 @@ impl SearchIndex {
         order.sort_by_key(|&hit| ranked.get(hit).map(|(_, address)| *address));
         let mut positions = Vec::new();
         for (number, (term, _)) in words.iter().enumerate() {
-            let mut postings: Option<(u32, SegmentPostings)> = None;
+            // The term's postings in the segment last opened (`None` inside: not there).
+            let mut opened: Option<(u32, Option<SegmentPostings>)> = None;
             for &hit in &order {
                 let Some((_, address)) = ranked.get(hit) else { continue };
-                if postings.as_ref().is_none_or(|(segment, _)| *segment != address.segment_ord) {
+                if opened.as_ref().is_none_or(|(segment, _)| *segment != address.segment_ord) {
                     let reader = searcher.segment_reader(address.segment_ord);
-                    postings = reader
+                    let postings = reader
                         .inverted_index(term.field())?
                         .read_postings(term, IndexRecordOption::WithFreqsAndPositions)
-                        .map_err(TantivyError::from)?
-                        .map(|postings| (address.segment_ord, postings));
+                        .map_err(TantivyError::from)?;
+                    opened = Some((address.segment_ord, postings));
                 }
-                let Some((_, postings)) = postings.as_mut() else { continue };
+                let Some((_, Some(postings))) = opened.as_mut() else { continue };
                 if postings.doc() < address.doc_id {
                     postings.seek(address.doc_id);
                 }
