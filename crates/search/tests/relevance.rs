@@ -187,6 +187,24 @@ fn multi_byte_chapters_index_and_snippet_without_splitting_characters() {
 }
 
 #[test]
+fn words_after_an_overlong_token_are_still_marked_where_they_are() {
+    // The tokenizer drops words over 40 bytes from the index but still counts them, so the
+    // positions of the words after one must still point at those words.
+    let token = "x".repeat(70);
+    let body = format!("\n## Keys\n\nThe key {token} is rotated; rotate every key daily.\n");
+    let chapter = IndexedChapter {
+        id: uuid::Uuid::new_v4(),
+        slug: "keys".into(),
+        title: "Keys".into(),
+        order: 1,
+        body,
+    };
+    let index = SearchIndex::build(&[chapter], "keys".into()).unwrap();
+    let hit = top(&index, "rotate");
+    assert!(hit.snippet.contains("is **rotated**; **rotate** every"), "{}", hit.snippet);
+}
+
+#[test]
 fn every_marked_word_is_a_form_of_a_query_word() {
     // Snippets find words by the index's positions: a miscount would mark other words. The
     // course's own bold (`**Note:**`) is taken out so that only our markers remain.
