@@ -372,9 +372,10 @@ impl SearchIndex {
     }
 
     /// The learner's words as one query over title, heading and body, each match boosted by
-    /// its field. A plain bag of words becomes one flat union of boosted term queries, the
-    /// shape tantivy ranks with block-max WAND (top hits without scoring every match); the
-    /// parser's own shape nests a union per word, which scores every matching section.
+    /// its field. A plain bag of words becomes one flat union of boosted term queries: its
+    /// terms are ranked by [`top_sections`], and the typo-tolerant pass that wraps it is a
+    /// shape tantivy ranks with block-max WAND (the parser's own shape nests a union per
+    /// word, which scores every matching section).
     fn exact_query(&self, text: &str) -> ExactQuery {
         let terms = match self.plain_word_terms(text) {
             Some(terms) => terms,
@@ -470,9 +471,9 @@ impl SearchIndex {
         offset: usize,
     ) -> Result<Vec<(f32, DocAddress)>, SearchError> {
         if let Some(terms) = terms {
-            let boosted: Vec<(Term, f32)> =
-                terms.iter().map(|term| (term.clone(), self.fields.boost(term.field()))).collect();
-            if let Some(ranked) = top_sections(searcher, &self.norms, &boosted, limit, offset)? {
+            let boost = |field| self.fields.boost(field);
+            if let Some(ranked) = top_sections(searcher, &self.norms, terms, boost, limit, offset)?
+            {
                 return Ok(ranked);
             }
         }

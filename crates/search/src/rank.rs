@@ -66,20 +66,21 @@ impl TermList<'_> {
     }
 }
 
-/// The `limit` best sections from `offset` for the union of `terms` (each with its boost),
-/// best first (ties: lower section number first), with their scores; `None` when the index is
-/// not the one segment `norms` describe.
+/// The `limit` best sections from `offset` for the union of `terms`, each scored times its
+/// field's `boost`, best first (ties: lower section number first), with their scores; `None`
+/// when the index is not the one segment `norms` describe.
 pub(crate) fn top_sections(
     searcher: &Searcher,
     norms: &[LengthNorms],
-    terms: &[(Term, f32)],
+    terms: &[Term],
+    boost: impl Fn(Field) -> f32,
     limit: usize,
     offset: usize,
 ) -> Result<Option<Vec<(f32, DocAddress)>>, SearchError> {
     let [segment] = searcher.segment_readers() else { return Ok(None) };
     let sections = segment.max_doc();
     let mut lists = Vec::with_capacity(terms.len());
-    for (term, boost) in terms {
+    for term in terms {
         let Some(field_norms) = norms.iter().find(|norms| norms.field == term.field()) else {
             return Ok(None);
         };
@@ -92,7 +93,7 @@ pub(crate) fn top_sections(
         lists.push(TermList {
             lengths: segment.get_fieldnorms_reader(term.field())?,
             norms: &field_norms.norms,
-            weight: idf * (1.0 + K1) * boost,
+            weight: idf * (1.0 + K1) * boost(term.field()),
             inverted,
             info,
         });
@@ -223,20 +224,8 @@ fn rank_lists(
 
 /// The `wanted` best of `sections` by score, best first, ties to the lower section number.
 fn best_of(scores: &[f32], sections: &[DocId], wanted: usize) -> Vec<(f32, DocId)> {
-    // Kept in a heap whose top is the worst kept: lowest score (positive floats order as
-    // their bits do), then highest section number.
-    let mut kept = BinaryHeap::with_capacity(wanted + 1);
-    for &section in sections {
-        let score = scores.get(section as usize).copied().unwrap_or(0.0).to_bits();
-        let entry = (Reverse(score), section);
-        if kept.len() < wanted {
-            kept.push(entry);
-        } else if kept.peek().is_some_and(|worst| entry < *worst) {
-            kept.pop();
-            kept.push(entry);
-        }
-    }
-    kept.into_sorted_vec()
+    kept_best(scores, sections, wanted)
+        .into_sorted_vec()
         .into_iter()
         .map(|(Reverse(score), section)| (f32::from_bits(score), section))
         .collect()
@@ -247,16 +236,23 @@ fn kth_highest(scores: &[f32], touched: &[DocId], k: usize) -> Option<f32> {
     if touched.len() < k {
         return None;
     }
-    // Scores are positive, and positive floats order as their bits do.
-    let mut lowest_of_best = BinaryHeap::with_capacity(k + 1);
-    for &section in touched {
+    let kept = kept_best(scores, touched, k);
+    kept.peek().map(|(Reverse(score), _)| f32::from_bits(*score))
+}
+
+/// The `k` best of `sections` in a heap whose top is the worst kept: lowest score (positive
+/// floats order as their bits do), then highest section number.
+fn kept_best(scores: &[f32], sections: &[DocId], k: usize) -> BinaryHeap<(Reverse<u32>, DocId)> {
+    let mut kept = BinaryHeap::with_capacity(k + 1);
+    for &section in sections {
         let score = scores.get(section as usize).copied().unwrap_or(0.0).to_bits();
-        if lowest_of_best.len() < k {
-            lowest_of_best.push(Reverse(score));
-        } else if lowest_of_best.peek().is_some_and(|Reverse(low)| score > *low) {
-            lowest_of_best.pop();
-            lowest_of_best.push(Reverse(score));
+        let entry = (Reverse(score), section);
+        if kept.len() < k {
+            kept.push(entry);
+        } else if kept.peek().is_some_and(|worst| entry < *worst) {
+            kept.pop();
+            kept.push(entry);
         }
     }
-    lowest_of_best.peek().map(|Reverse(bits)| f32::from_bits(*bits))
+    kept
 }

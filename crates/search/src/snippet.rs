@@ -135,8 +135,8 @@ fn best_cluster<'f>(found: &'f [Found], weights: &[f32]) -> Option<&'f [Found]> 
     best.map(|(_, _, cluster)| cluster)
 }
 
-/// The first word of `text` at or after byte `from` (a character boundary), split as
-/// [`for_each_word`] splits them.
+/// The first word of `text` at or after byte `from` (a character boundary), split as the
+/// index's tokenizer splits them: runs of alphanumeric characters.
 fn next_word(text: &str, from: usize) -> Option<Range<usize>> {
     let rest = text.get(from..)?;
     let bytes = rest.as_bytes();
@@ -172,36 +172,13 @@ fn utf8_width(bytes: &[u8], at: usize) -> usize {
     }
 }
 
-/// Calls `visit` with the byte range of each word of `text`, split as the index's tokenizer
-/// splits them: runs of alphanumeric characters. ASCII is classified byte by byte, and a
-/// multi-byte character once, at its first byte.
+/// Calls `visit` with the byte range of each word of `text`, split as [`next_word`] splits
+/// them.
 fn for_each_word(text: &str, mut visit: impl FnMut(Range<usize>)) {
-    let mut start = None;
-    let mut in_word_char = false;
-    for (at, &byte) in text.as_bytes().iter().enumerate() {
-        let is_word = if byte.is_ascii() {
-            byte.is_ascii_alphanumeric()
-        } else if byte < 0xC0 {
-            // A continuation byte belongs to the character its first byte started.
-            in_word_char
-        } else {
-            in_word_char = text
-                .get(at..)
-                .and_then(|rest| rest.chars().next())
-                .is_some_and(char::is_alphanumeric);
-            in_word_char
-        };
-        match (is_word, start) {
-            (true, None) => start = Some(at),
-            (false, Some(from)) => {
-                visit(from..at);
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(from) = start {
-        visit(from..text.len());
+    let mut from = 0;
+    while let Some(word) = next_word(text, from) {
+        from = word.end;
+        visit(word);
     }
 }
 
