@@ -1,20 +1,57 @@
 //! The client's IP address: the peer's, or — only when the peer is a proxy we trust — the one
-//! the proxy reports.
+//! the proxy reports in the one header its kind sets.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::str::FromStr;
 
 use actix_web::http::header::HeaderMap;
 use ipnet::IpNet;
 
-/// Headers a trusted proxy sets, in the order we believe them: Fly.io's and Cloudflare's name
-/// one address; `X-Forwarded-For` is a chain.
-const SINGLE_ADDRESS_HEADERS: [&str; 2] = ["fly-client-ip", "cf-connecting-ip"];
+/// The header our proxy kind sets (`TRUSTED_PROXY_HEADER`). Only that one is read: a proxy
+/// passes the others through from the client untouched, so believing all of them would let a
+/// client name any address.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ProxyHeader {
+    /// `Fly-Client-IP` (Fly.io): one address.
+    FlyClientIp,
+    /// `CF-Connecting-IP` (Cloudflare): one address.
+    CfConnectingIp,
+    /// `X-Forwarded-For`: a chain, read from the right.
+    #[default]
+    XForwardedFor,
+}
 
-/// Proxies whose forwarding headers we believe (`TRUSTED_PROXIES`: IPs or CIDR ranges).
+impl ProxyHeader {
+    fn name(self) -> &'static str {
+        match self {
+            Self::FlyClientIp => "fly-client-ip",
+            Self::CfConnectingIp => "cf-connecting-ip",
+            Self::XForwardedFor => "x-forwarded-for",
+        }
+    }
+}
+
+/// A `TRUSTED_PROXY_HEADER` that is none of the supported ones.
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not one of fly-client-ip, cf-connecting-ip, x-forwarded-for")]
+pub struct UnknownProxyHeader(String);
+
+impl FromStr for ProxyHeader {
+    type Err = UnknownProxyHeader;
+
+    fn from_str(name: &str) -> Result<Self, UnknownProxyHeader> {
+        [Self::FlyClientIp, Self::CfConnectingIp, Self::XForwardedFor]
+            .into_iter()
+            .find(|header| header.name().eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| UnknownProxyHeader(name.to_owned()))
+    }
+}
+
+/// Proxies whose forwarding header we believe (`TRUSTED_PROXIES`: IPs or CIDR ranges).
 #[derive(Debug, Clone, Default)]
 pub struct TrustedProxies {
     networks: Vec<IpNet>,
+    header: ProxyHeader,
 }
 
 /// A `TRUSTED_PROXIES` entry that is neither an IP address nor a CIDR range.
@@ -37,11 +74,26 @@ impl FromStr for TrustedProxies {
                     .map_err(|_| InvalidProxy(entry.to_owned()))
             })
             .collect::<Result<_, _>>()?;
-        Ok(Self { networks })
+        Ok(Self { networks, header: ProxyHeader::default() })
+    }
+}
+
+/// The address a rate limit counts a client under: IPv6 clients by their /64, the smallest
+/// block a provider hands one subscriber, so one host cannot mint 2^64 buckets.
+pub fn rate_key_address(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & (u128::MAX << 64))),
+        v4 => v4,
     }
 }
 
 impl TrustedProxies {
+    /// Reads the client's address from `header` only.
+    #[must_use]
+    pub fn with_header(self, header: ProxyHeader) -> Self {
+        Self { header, ..self }
+    }
+
     fn trusts(&self, ip: IpAddr) -> bool {
         let ip = ip.to_canonical();
         self.networks.iter().any(|network| network.contains(&ip))
@@ -52,22 +104,21 @@ impl TrustedProxies {
         if !self.trusts(peer) {
             return peer;
         }
-        let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
-        for name in SINGLE_ADDRESS_HEADERS {
-            if let Some(ip) = header(name).and_then(|value| value.trim().parse().ok()) {
-                return ip;
-            }
+        let Some(value) = headers.get(self.header.name()).and_then(|value| value.to_str().ok())
+        else {
+            return peer;
+        };
+        if self.header != ProxyHeader::XForwardedFor {
+            return value.trim().parse().unwrap_or(peer);
         }
         // The right-most address that is not one of our proxies is the one a proxy of ours
         // saw; anything left of it was written by the client and may be forged.
         let mut client = peer;
-        if let Some(chain) = header("x-forwarded-for") {
-            for entry in chain.rsplit(',') {
-                match entry.trim().parse::<IpAddr>() {
-                    Ok(ip) if self.trusts(ip) => client = ip,
-                    Ok(ip) => return ip,
-                    Err(_) => break,
-                }
+        for entry in value.rsplit(',') {
+            match entry.trim().parse::<IpAddr>() {
+                Ok(ip) if self.trusts(ip) => client = ip,
+                Ok(ip) => return ip,
+                Err(_) => break,
             }
         }
         client
@@ -101,12 +152,38 @@ mod tests {
     }
 
     #[test]
-    fn a_trusted_proxy_names_the_client() {
+    fn a_trusted_proxy_names_the_client_in_its_own_header() {
         let proxies: TrustedProxies = "10.0.0.0/8, 192.0.2.7".parse().unwrap();
         let fly = headers(&[("fly-client-ip", "198.51.100.4"), ("x-forwarded-for", "1.1.1.1")]);
-        assert_eq!(proxies.client_ip(ip("10.0.0.2"), &fly), ip("198.51.100.4"));
+        let behind_fly = proxies.clone().with_header(ProxyHeader::FlyClientIp);
+        assert_eq!(behind_fly.client_ip(ip("10.0.0.2"), &fly), ip("198.51.100.4"));
         let cloudflare = headers(&[("cf-connecting-ip", "2001:db8::1")]);
-        assert_eq!(proxies.client_ip(ip("192.0.2.7"), &cloudflare), ip("2001:db8::1"));
+        let behind_cloudflare = proxies.with_header(ProxyHeader::CfConnectingIp);
+        assert_eq!(behind_cloudflare.client_ip(ip("192.0.2.7"), &cloudflare), ip("2001:db8::1"));
+    }
+
+    #[test]
+    fn only_the_configured_proxy_header_is_believed_never_the_others() {
+        let proxies: TrustedProxies = "10.0.0.0/8".parse().unwrap();
+        // Behind Fly, a client-written X-Forwarded-For or CF-Connecting-IP is passed through.
+        let forged = headers(&[("x-forwarded-for", "6.6.6.6"), ("cf-connecting-ip", "6.6.6.7")]);
+        let behind_fly = proxies.clone().with_header(ProxyHeader::FlyClientIp);
+        assert_eq!(behind_fly.client_ip(ip("10.0.0.2"), &forged), ip("10.0.0.2"));
+        // Behind a X-Forwarded-For proxy, a client-written Fly-Client-IP is ignored.
+        let forged = headers(&[("fly-client-ip", "6.6.6.6"), ("x-forwarded-for", "198.51.100.4")]);
+        assert_eq!(proxies.client_ip(ip("10.0.0.2"), &forged), ip("198.51.100.4"));
+        assert_eq!("CF-Connecting-IP".parse::<ProxyHeader>().unwrap(), ProxyHeader::CfConnectingIp);
+        assert!("x-real-ip".parse::<ProxyHeader>().is_err());
+    }
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_slash_64_and_ipv4_by_their_address() {
+        let key = rate_key_address(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd"));
+        assert_eq!(key, ip("2001:db8:1:2::"));
+        assert_eq!(rate_key_address(ip("2001:db8:1:2::ffff")), key);
+        assert_ne!(rate_key_address(ip("2001:db8:1:3::1")), key);
+        assert_eq!(rate_key_address(ip("198.51.100.4")), ip("198.51.100.4"));
+        assert_eq!(rate_key_address(ip("::ffff:198.51.100.4")), ip("198.51.100.4"));
     }
 
     #[test]

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use paperclip::actix::Apiv2Schema;
@@ -59,7 +61,19 @@ pub enum ApiError {
     Internal { id: String, message: String },
 }
 
+/// `Retry-After` is whole seconds: rounded up, so a client that waits that long is let in,
+/// and never 0, which clients read as "retry at once".
+pub(crate) fn retry_after_secs(wait: Duration) -> u64 {
+    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    seconds.max(1)
+}
+
 impl ApiError {
+    /// 429 with the wait until the limit lets the client in again.
+    pub fn rate_limited(wait: Duration) -> Self {
+        Self::RateLimited { retry_after_secs: retry_after_secs(wait) }
+    }
+
     pub fn internal(message: impl std::fmt::Display) -> Self {
         let id = current_request_id()
             .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), |id| id.to_string());
@@ -198,5 +212,19 @@ impl From<StoreError> for ApiError {
             // A chapter row whose body is missing, or a bad store config: our fault.
             other => Self::internal(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_and_is_never_zero() {
+        assert_eq!(retry_after_secs(Duration::ZERO), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(10)), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(1_000)), 1);
+        assert_eq!(retry_after_secs(Duration::from_millis(1_001)), 2);
+        assert_eq!(retry_after_secs(Duration::from_millis(5_999)), 6);
     }
 }

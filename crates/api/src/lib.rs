@@ -27,10 +27,11 @@ mod startup;
 mod state;
 
 pub use catalog::{ChapterCatalog, QuizCatalog};
-pub use client_ip::{InvalidProxy, TrustedProxies};
+pub use client_ip::{InvalidProxy, ProxyHeader, TrustedProxies, UnknownProxyHeader};
 pub use error::{ApiError, ErrorBody};
 pub use metrics::Metrics;
 pub use rate_limit::{RateLimitSettings, RateLimits};
 pub use request_context::current_request_id;
+pub use routes::HealthCache;
 pub use startup::{Application, JSON_BODY_LIMIT, ServeOptions};
 pub use state::{ApiSettings, AppState};

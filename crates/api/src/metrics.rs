@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use actix_web::http::header::ContentType;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use persistence::Database;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
@@ -14,6 +14,8 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use storage::ContentStore;
 
+use crate::auth::bearer_token;
+use crate::oauth::constant_time_eq;
 use crate::{ApiError, AppState};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -155,7 +157,17 @@ impl Collector for ResourceGauges {
 }
 
 /// `GET /metrics`: Prometheus scrapes this; it is outside the API document and the rate limit.
-pub async fn serve_metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// With a metrics token configured, only a scraper presenting it as a bearer token is served.
+pub async fn serve_metrics(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(expected) = &state.settings.metrics_token {
+        let presented = bearer_token(request.headers()).unwrap_or_default();
+        if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+            return Err(ApiError::Unauthorized("/metrics needs the metrics bearer token.".into()));
+        }
+    }
     let text = state.metrics.render().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type(ContentType(

@@ -641,6 +641,7 @@ mod tests {
             access_policy: domain::AccessPolicy::default(),
             upgrade_url: String::new(),
             oauth: crate::oauth::OAuthSettings::default(),
+            metrics_token: None,
         }
     }
 

@@ -1,32 +1,28 @@
-//! Per-learner and per-IP rate limits (actix-governor): a general limit on the API, and a
-//! stricter one on the password routes. Limits live in this replica's memory.
+//! Per-learner, per-IP and per-OAuth-client rate limits (actix-governor): a general limit on
+//! the API; a stricter one per IP that the password routes wrap themselves with (so it holds
+//! however a path is spelled: it runs after routing); and, on `/oauth/token`, a limit per
+//! authenticated client, with failed client authentications counted per IP. Limits live in
+//! this replica's memory.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::NoOpMiddleware;
+use actix_governor::governor::{DefaultKeyedRateLimiter, NotUntil, Quota, RateLimiter};
 use actix_governor::{Governor, GovernorConfig, GovernorConfigBuilder, KeyExtractor};
 use actix_web::dev::ServiceRequest;
-use actix_web::{HttpMessage, HttpResponse, HttpResponseBuilder, ResponseError};
+use actix_web::http::header::HeaderMap;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use uuid::Uuid;
 
-use crate::ApiError;
 use crate::auth::{Subject, Tokens, bearer_token};
-use crate::client_ip::TrustedProxies;
+use crate::client_ip::{TrustedProxies, rate_key_address};
+use crate::error::{ApiError, retry_after_secs};
 use crate::metrics::Metrics;
 
-/// Paths the stricter password limit applies to: every place a password or a client secret
-/// is checked.
-const AUTH_PATHS: [&str; 5] = [
-    "/api/v1/auth/login",
-    "/api/v1/auth/register",
-    "/oauth/authorize/signin",
-    "/oauth/authorize/register",
-    "/oauth/token",
-];
 /// Paths no limit applies to: probes and scrapes must keep working during a flood, and the
 /// document and its viewer are static.
 fn is_exempt(path: &str) -> bool {
@@ -38,8 +34,11 @@ fn is_exempt(path: &str) -> bool {
 pub struct RateLimitSettings {
     /// Every route but the exempt ones, per learner (verified token) or else per client IP.
     pub per_minute: u32,
-    /// Login and registration, per client IP.
+    /// Login, registration and failed OAuth client authentications, per client IP.
     pub auth_per_minute: u32,
+    /// Token requests per authenticated OAuth client (ChatGPT's refreshes all come from its
+    /// few egress addresses, so an IP limit would sign learners out at scale).
+    pub oauth_client_per_minute: u32,
 }
 
 /// A subject whose token the rate limiter already verified; the caller extractor reuses it.
@@ -50,6 +49,7 @@ pub(crate) struct VerifiedSubject(pub Subject);
 enum Scope {
     Api,
     Auth,
+    OAuthClient,
 }
 
 impl Scope {
@@ -57,6 +57,7 @@ impl Scope {
         match self {
             Self::Api => "api",
             Self::Auth => "auth",
+            Self::OAuthClient => "oauth_client",
         }
     }
 }
@@ -69,8 +70,8 @@ pub enum RateKey {
     Client(IpAddr),
 }
 
-/// Picks the bucket: a verified token's subject, else the client IP. A forged or expired
-/// token falls back to the IP, so it cannot mint fresh buckets.
+/// Picks the bucket: a verified token's subject, else the client IP (an IPv6 client's /64).
+/// A forged or expired token falls back to the IP, so it cannot mint fresh buckets.
 #[derive(Debug, Clone)]
 pub struct RateKeys {
     scope: Scope,
@@ -82,9 +83,9 @@ pub struct RateKeys {
 }
 
 impl RateKeys {
-    fn client_ip(&self, request: &ServiceRequest) -> IpAddr {
-        let peer = request.peer_addr().map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
-        self.proxies.client_ip(peer, request.headers())
+    fn client_key(&self, peer: Option<std::net::SocketAddr>, headers: &HeaderMap) -> RateKey {
+        let peer = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |address| address.ip());
+        RateKey::Client(rate_key_address(self.proxies.client_ip(peer, headers)))
     }
 }
 
@@ -93,24 +94,21 @@ impl KeyExtractor for RateKeys {
     type KeyExtractionError = ApiError;
 
     fn extract(&self, request: &ServiceRequest) -> Result<RateKey, ApiError> {
-        let path = request.path();
         if !self.enabled {
             return Ok(RateKey::Exempt);
         }
-        match self.scope {
-            Scope::Api if is_exempt(path) => return Ok(RateKey::Exempt),
-            Scope::Api => {
-                let subject =
-                    bearer_token(request.headers()).and_then(|token| self.tokens.verify(token));
-                if let Some(subject) = subject {
-                    request.extensions_mut().insert(VerifiedSubject(subject));
-                    return Ok(RateKey::Learner(subject.user));
-                }
+        if self.scope == Scope::Api {
+            if is_exempt(request.path()) {
+                return Ok(RateKey::Exempt);
             }
-            Scope::Auth if !AUTH_PATHS.contains(&path) => return Ok(RateKey::Exempt),
-            Scope::Auth => {}
+            let subject =
+                bearer_token(request.headers()).and_then(|token| self.tokens.verify(token));
+            if let Some(subject) = subject {
+                request.extensions_mut().insert(VerifiedSubject(subject));
+                return Ok(RateKey::Learner(subject.user));
+            }
         }
-        Ok(RateKey::Client(self.client_ip(request)))
+        Ok(self.client_key(request.peer_addr(), request.headers()))
     }
 
     fn exceed_rate_limit_response(
@@ -119,8 +117,7 @@ impl KeyExtractor for RateKeys {
         _: HttpResponseBuilder,
     ) -> HttpResponse {
         self.metrics.rate_limited(self.scope.label());
-        let wait = negative.wait_time_from(DefaultClock::default().now());
-        ApiError::RateLimited { retry_after_secs: whole_seconds_at_least_one(wait) }
+        ApiError::rate_limited(negative.wait_time_from(DefaultClock::default().now()))
             .error_response()
     }
 
@@ -129,20 +126,19 @@ impl KeyExtractor for RateKeys {
     }
 }
 
-/// `Retry-After` is whole seconds: rounded up, so a client that waits that long is let in,
-/// and never 0, which clients read as "retry at once".
-fn whole_seconds_at_least_one(wait: Duration) -> u64 {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    seconds.max(1)
-}
-
 type KeyedConfig = GovernorConfig<RateKeys, NoOpMiddleware<QuantaInstant>>;
 
-/// Both limits, shared by every worker of this replica.
+/// Every limit, shared by every worker of this replica.
 #[derive(Debug, Clone)]
 pub struct RateLimits {
     api: KeyedConfig,
     auth: KeyedConfig,
+    /// The password limit's key extractor, for the failed client authentications counted
+    /// by hand.
+    auth_keys: RateKeys,
+    /// `None`: off.
+    oauth_clients: Option<Arc<DefaultKeyedRateLimiter<String>>>,
+    metrics: Metrics,
 }
 
 impl RateLimits {
@@ -154,14 +150,14 @@ impl RateLimits {
         metrics: &Metrics,
     ) -> Option<Self> {
         let proxies = Arc::new(proxies);
-        let config = |scope: Scope, per_minute: u32| {
-            let keys = RateKeys {
-                scope,
-                enabled: per_minute > 0,
-                tokens: Arc::clone(tokens),
-                proxies: Arc::clone(&proxies),
-                metrics: metrics.clone(),
-            };
+        let keys = |scope: Scope, per_minute: u32| RateKeys {
+            scope,
+            enabled: per_minute > 0,
+            tokens: Arc::clone(tokens),
+            proxies: Arc::clone(&proxies),
+            metrics: metrics.clone(),
+        };
+        let config = |keys: RateKeys, per_minute: u32| {
             // A whole minute's allowance may be spent at once; it then refills evenly.
             let per_minute = per_minute.max(1);
             GovernorConfigBuilder::default()
@@ -170,20 +166,54 @@ impl RateLimits {
                 .burst_size(per_minute)
                 .finish()
         };
+        let auth_keys = keys(Scope::Auth, settings.auth_per_minute);
+        let oauth_clients = NonZeroU32::new(settings.oauth_client_per_minute)
+            .map(|per_minute| Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))));
         Some(Self {
-            api: config(Scope::Api, settings.per_minute)?,
-            auth: config(Scope::Auth, settings.auth_per_minute)?,
+            api: config(keys(Scope::Api, settings.per_minute), settings.per_minute)?,
+            auth: config(auth_keys.clone(), settings.auth_per_minute)?,
+            auth_keys,
+            oauth_clients,
+            metrics: metrics.clone(),
         })
     }
 
-    /// The general limit's middleware.
+    /// The general limit's middleware, for the whole application.
     pub(crate) fn api_middleware(&self) -> Governor<RateKeys, NoOpMiddleware<QuantaInstant>> {
         Governor::new(&self.api)
     }
 
-    /// The password routes' middleware.
-    pub(crate) fn auth_middleware(&self) -> Governor<RateKeys, NoOpMiddleware<QuantaInstant>> {
+    /// The per-IP password limit's middleware: every route that checks a password wraps
+    /// itself with it, so it applies to whatever spelling of the path actix routed there.
+    pub fn auth_middleware(&self) -> Governor<RateKeys, NoOpMiddleware<QuantaInstant>> {
         Governor::new(&self.auth)
+    }
+
+    /// Counts a failed OAuth client authentication against the client's IP (the password
+    /// limit's bucket); `Err` with the seconds to wait once it is spent.
+    pub(crate) fn failed_client_authentication(&self, request: &HttpRequest) -> Result<(), u64> {
+        let keys = &self.auth_keys;
+        if !keys.enabled {
+            return Ok(());
+        }
+        let key = keys.client_key(request.peer_addr(), request.headers());
+        self.auth.limiter().check_key(&key).map_err(|refusal| self.refused(Scope::Auth, &refusal))
+    }
+
+    /// Counts a token request of an authenticated OAuth client; `Err` with the seconds to
+    /// wait once its allowance is spent.
+    pub(crate) fn oauth_client_request(&self, client_id: &str) -> Result<(), u64> {
+        let Some(limiter) = &self.oauth_clients else {
+            return Ok(());
+        };
+        limiter
+            .check_key(&client_id.to_owned())
+            .map_err(|refusal| self.refused(Scope::OAuthClient, &refusal))
+    }
+
+    fn refused(&self, scope: Scope, refusal: &NotUntil<QuantaInstant>) -> u64 {
+        self.metrics.rate_limited(scope.label());
+        retry_after_secs(refusal.wait_time_from(DefaultClock::default().now()))
     }
 
     /// Forgets buckets that have refilled completely: they hold nothing a fresh bucket would
@@ -194,11 +224,17 @@ impl RateLimits {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+        if let Some(limiter) = &self.oauth_clients {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
     }
 
-    /// Buckets held right now, over both limits.
+    /// Buckets held right now, over every limit.
     pub fn tracked_keys(&self) -> usize {
-        self.api.limiter().len() + self.auth.limiter().len()
+        self.api.limiter().len()
+            + self.auth.limiter().len()
+            + self.oauth_clients.as_ref().map_or(0, |limiter| limiter.len())
     }
 
     /// Prunes every `interval` for as long as the runtime runs.
@@ -211,19 +247,5 @@ impl RateLimits {
                 limits.prune();
             }
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retry_after_rounds_up_and_is_never_zero() {
-        assert_eq!(whole_seconds_at_least_one(Duration::ZERO), 1);
-        assert_eq!(whole_seconds_at_least_one(Duration::from_millis(10)), 1);
-        assert_eq!(whole_seconds_at_least_one(Duration::from_millis(1_000)), 1);
-        assert_eq!(whole_seconds_at_least_one(Duration::from_millis(1_001)), 2);
-        assert_eq!(whole_seconds_at_least_one(Duration::from_millis(5_999)), 6);
     }
 }

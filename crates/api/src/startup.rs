@@ -61,6 +61,7 @@ impl Application {
             let settings = data.settings.clone();
             let time_limit = options.request_timeout;
             let templates = Rc::new(RouteTemplates::default());
+            let limits = options.rate_limits.clone();
             // The last `.wrap` runs first: `observe` sees every request and every answer,
             // 429s and CORS refusals included.
             actix_web::App::new()
@@ -68,16 +69,16 @@ impl Application {
                 .app_data(path_config())
                 .app_data(query_config())
                 .app_data(json_config())
+                .app_data(actix::Data::new(limits.clone()))
                 .wrap(ErrorHandlers::new().default_handler(json_error_body))
-                .wrap(options.rate_limits.auth_middleware())
-                .wrap(options.rate_limits.api_middleware())
+                .wrap(limits.api_middleware())
                 .wrap(cors(&options.cors_origins))
                 .wrap(security_headers(&settings.public_url))
                 .wrap(from_fn(move |request, next| {
                     observe(request, next, time_limit, Rc::clone(&templates))
                 }))
                 .wrap_api_with_spec(DefaultApiRaw::default())
-                .configure(routes::configure)
+                .configure(|config| routes::configure(config, &limits))
                 .with_raw_json_spec_v3(move |app, spec| {
                     let document = finish_document(spec, &settings);
                     app.route(
@@ -95,7 +96,7 @@ impl Application {
                 .build()
                 .route("/metrics", actix::get().to(serve_metrics))
                 .configure(docs::configure)
-                .configure(oauth::configure)
+                .configure(|config| oauth::configure(config, &limits))
                 .default_service(actix::to(unknown_route))
         })
         .listen(listener)?

@@ -9,6 +9,7 @@ use crate::auth::Auth;
 use crate::catalog::{ChapterCatalog, QuizCatalog};
 use crate::metrics::Metrics;
 use crate::oauth::OAuthSettings;
+use crate::routes::HealthCache;
 
 /// Settings the HTTP layer needs, filled in by the server from its configuration.
 #[derive(Debug, Clone)]
@@ -23,6 +24,8 @@ pub struct ApiSettings {
     pub upgrade_url: String,
     /// Lifetimes of what the OAuth authorization server issues.
     pub oauth: OAuthSettings,
+    /// Bearer token `/metrics` requires; `None`: open.
+    pub metrics_token: Option<String>,
 }
 
 impl ApiSettings {
@@ -52,5 +55,6 @@ pub struct AppState {
     pub activity: Activity,
     pub search: CourseSearch,
     pub metrics: Metrics,
+    pub health: HealthCache,
     pub settings: ApiSettings,
 }

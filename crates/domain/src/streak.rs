@@ -6,8 +6,16 @@
 //! time, so the next local day is still "the day after"), and flying west never yields an
 //! extra day (the last check-in moves earlier, so a check-in on what is now the same local
 //! day changes nothing, and one on a day before it counts as that same day).
+//!
+//! Whatever a learner does with their timezone, a streak changes at most twice in any 24
+//! hours of real time: a check-in that would change it within 24 hours of the change before
+//! the last one changes nothing. (Otherwise hopping one timezone east per hour, so that a new
+//! local day starts each time, would add a day per hour.) In ordinary use two changes are the
+//! most a day can see — 23:59 and 00:01 — and the next local midnight is 24 hours after the
+//! first; only a check-in in the first hour after a 23-hour day (spring forward) just misses,
+//! and counts on any later check-in that day.
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
 
 /// A learner's streak as stored.
@@ -15,9 +23,14 @@ use chrono_tz::Tz;
 pub struct Streak {
     pub current: u32,
     pub longest: u32,
-    /// When the last check-in happened; `None` before the first one.
+    /// When the last check-in that changed the streak happened; `None` before the first one.
     pub last_checkin_at: Option<DateTime<Utc>>,
+    /// When the one before it happened: a change within 24 hours of it is refused.
+    pub previous_checkin_at: Option<DateTime<Utc>>,
 }
+
+/// At most two changes of a streak fall within this much real time.
+const GROWTH_WINDOW: TimeDelta = TimeDelta::hours(24);
 
 /// The outcome of a check-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +60,10 @@ impl Streak {
         if last.is_some_and(|last| today <= last) {
             return CheckIn { streak: self, incremented: false };
         }
+        // A third change within 24 hours: only timezone hopping gets here.
+        if self.previous_checkin_at.is_some_and(|previous| now - previous < GROWTH_WINDOW) {
+            return CheckIn { streak: self, incremented: false };
+        }
         let continues = last.is_some_and(|last| last.checked_add_days(Days::new(1)) == Some(today));
         let current = if continues { self.current.saturating_add(1) } else { 1 };
         CheckIn {
@@ -54,6 +71,7 @@ impl Streak {
                 current,
                 longest: self.longest.max(current),
                 last_checkin_at: Some(now),
+                previous_checkin_at: self.last_checkin_at,
             },
             incremented: true,
         }
@@ -91,10 +109,15 @@ mod tests {
         name.parse().unwrap()
     }
 
+    fn streak_after_in(instants: &[DateTime<Utc>], zone: Tz) -> Streak {
+        instants
+            .iter()
+            .fold(Streak::default(), |streak, instant| streak.check_in(*instant, zone).streak)
+    }
+
     fn streak_after(instants: &[&str], zone: &str) -> Streak {
-        instants.iter().fold(Streak::default(), |streak, instant| {
-            streak.check_in(at(instant), tz(zone)).streak
-        })
+        let instants: Vec<DateTime<Utc>> = instants.iter().map(|instant| at(instant)).collect();
+        streak_after_in(&instants, tz(zone))
     }
 
     #[test]
@@ -252,6 +275,42 @@ mod tests {
         assert!(!streak.checked_in_today(at("2026-03-03T01:00:00Z"), Tz::UTC));
     }
 
+    #[test]
+    fn hopping_one_timezone_east_per_hour_grows_the_streak_by_at_most_two_a_day() {
+        // Each hour, move to the zone where a new local day has just begun.
+        let zones = ["Pacific/Kiritimati", "Pacific/Tongatapu", "Pacific/Auckland", "Asia/Tokyo"];
+        let mut streak = Streak::default();
+        let start = at("2026-06-01T10:30:00Z");
+        for hour in 0..48 {
+            let now = start + TimeDelta::hours(hour);
+            let zone = zones[usize::try_from(hour).unwrap() % zones.len()];
+            streak = streak.check_in(now, tz(zone)).streak;
+        }
+        // 48 hours: two changes per 24 hours at most (4), whatever the zones did.
+        assert!(streak.current <= 4, "{streak:?}");
+    }
+
+    #[test]
+    fn a_third_change_within_24_hours_is_refused_and_counts_later_that_day() {
+        // New York springs forward on 2026-03-08, a 23-hour local day: checking in at 23:59
+        // on the 7th, 00:01 on the 8th and 00:00:30 on the 9th spans less than 24 hours.
+        let zone = tz("America/New_York");
+        let local = |day, hour, minute, second| {
+            zone.with_ymd_and_hms(2026, 3, day, hour, minute, second).unwrap().with_timezone(&Utc)
+        };
+        let streak = streak_after_in(&[local(7, 23, 59, 0), local(8, 0, 1, 0)], zone);
+        assert_eq!(streak.current, 2);
+        let third = local(9, 0, 0, 30);
+        assert!(third - local(7, 23, 59, 0) < GROWTH_WINDOW);
+        let refused = streak.check_in(third, zone);
+        assert!(!refused.incremented);
+        assert_eq!(refused.streak, streak);
+        // Later that local day it counts.
+        let counted = streak.check_in(local(9, 8, 0, 0), zone);
+        assert!(counted.incremented);
+        assert_eq!(counted.streak.current, 3);
+    }
+
     mod properties {
         use proptest::prelude::*;
 
@@ -270,6 +329,33 @@ mod tests {
                     streak = streak.check_in(now, tz(zone)).streak;
                     prop_assert!(streak.longest >= streak.current);
                     prop_assert!(streak.current >= 1);
+                }
+            }
+
+            #[test]
+            fn whatever_the_timezones_a_streak_changes_at_most_twice_in_any_24_hours(
+                steps in proptest::collection::vec(
+                    (0i64..40_000, prop_oneof![
+                        Just("Pacific/Kiritimati"), Just("Pacific/Chatham"),
+                        Just("Australia/Adelaide"), Just("Asia/Kathmandu"), Just("UTC"),
+                        Just("America/New_York"), Just("Pacific/Pago_Pago"),
+                    ]),
+                    1..80,
+                ),
+            ) {
+                let mut now = at("2026-03-01T00:00:00Z");
+                let mut streak = Streak::default();
+                let mut changes: Vec<DateTime<Utc>> = Vec::new();
+                for (step, zone) in steps {
+                    now += TimeDelta::seconds(step);
+                    let outcome = streak.check_in(now, tz(zone));
+                    if outcome.incremented {
+                        changes.push(now);
+                    }
+                    streak = outcome.streak;
+                }
+                for three in changes.windows(3) {
+                    prop_assert!(three[2] - three[0] >= GROWTH_WINDOW, "{three:?}");
                 }
             }
         }

@@ -125,6 +125,7 @@ impl Database {
                 current: u32::try_from(row.current).map_err(corrupt)?,
                 longest: u32::try_from(row.longest).map_err(corrupt)?,
                 last_checkin_at: row.last_checkin_at,
+                previous_checkin_at: row.previous_checkin_at,
             },
             version: row.version,
         }))
@@ -150,6 +151,7 @@ impl Database {
                     longest: Set(longest),
                     last_checkin: Set(Some(local_day)),
                     last_checkin_at: Set(next.last_checkin_at),
+                    previous_checkin_at: Set(next.previous_checkin_at),
                     version: Set(1),
                     updated_at: Set(now),
                 };
@@ -163,6 +165,10 @@ impl Database {
                     .col_expr(streak::Column::Longest, Expr::val(longest))
                     .col_expr(streak::Column::LastCheckin, Expr::val(local_day))
                     .col_expr(streak::Column::LastCheckinAt, Expr::val(next.last_checkin_at))
+                    .col_expr(
+                        streak::Column::PreviousCheckinAt,
+                        Expr::val(next.previous_checkin_at),
+                    )
                     .col_expr(streak::Column::Version, Expr::col(streak::Column::Version).add(1))
                     .col_expr(streak::Column::UpdatedAt, Expr::val(now))
                     .filter(streak::Column::UserId.eq(user_id))

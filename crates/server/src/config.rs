@@ -10,7 +10,7 @@ use serde::Deserialize;
 const DEFAULT_TOML: &str = include_str!("../../../config/default.toml");
 
 /// Seed variable name → configuration key. These names are the documented interface.
-const SEED_VARIABLES: [(&str, &str); 15] = [
+const SEED_VARIABLES: [(&str, &str); 18] = [
     ("JWT_SECRET", "auth.jwt_secret"),
     ("JWT_EXPIRATION_HOURS", "auth.jwt_expiration_hours"),
     ("BCRYPT_COST", "auth.bcrypt_cost"),
@@ -24,6 +24,9 @@ const SEED_VARIABLES: [(&str, &str); 15] = [
     ("R2_BUCKET", "storage.s3_bucket"),
     ("CORS_ORIGINS", "server.cors_origins"),
     ("TRUSTED_PROXIES", "server.trusted_proxies"),
+    ("TRUSTED_PROXY_HEADER", "server.trusted_proxy_header"),
+    ("METRICS_TOKEN", "server.metrics_token"),
+    ("OAUTH_CLIENT_RATE_LIMIT_PER_MINUTE", "rate_limit.oauth_client_per_minute"),
     ("RATE_LIMIT_PER_MINUTE", "rate_limit.per_minute"),
     ("AUTH_RATE_LIMIT_PER_MINUTE", "rate_limit.auth_per_minute"),
 ];
@@ -89,8 +92,12 @@ pub struct ServerSettings {
     pub request_timeout_secs: u64,
     /// Comma-separated origins browsers may call from; empty: no cross-origin access.
     pub cors_origins: String,
-    /// Comma-separated IPs/CIDR ranges of proxies whose client-IP headers we believe.
+    /// Comma-separated IPs/CIDR ranges of proxies whose client-IP header we believe.
     pub trusted_proxies: String,
+    /// The one header those proxies name the client in.
+    pub trusted_proxy_header: String,
+    /// Bearer token `/metrics` requires; empty: open.
+    pub metrics_token: String,
 }
 
 impl ServerSettings {
@@ -102,8 +109,22 @@ impl ServerSettings {
             .collect()
     }
 
-    pub fn trusted_proxies(&self) -> Result<api::TrustedProxies, api::InvalidProxy> {
-        self.trusted_proxies.parse()
+    pub fn trusted_proxies(&self) -> Result<api::TrustedProxies, String> {
+        let proxies: api::TrustedProxies = self
+            .trusted_proxies
+            .parse()
+            .map_err(|error: api::InvalidProxy| format!("TRUSTED_PROXIES: {error}"))?;
+        let header: api::ProxyHeader = self
+            .trusted_proxy_header
+            .parse()
+            .map_err(|error: api::UnknownProxyHeader| format!("TRUSTED_PROXY_HEADER: {error}"))?;
+        Ok(proxies.with_header(header))
+    }
+
+    /// Whether only this machine can connect (a loopback address or `localhost`).
+    fn listens_on_loopback_only(&self) -> bool {
+        self.host == "localhost"
+            || self.host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
     }
 }
 
@@ -123,6 +144,12 @@ pub struct RateLimitConfig {
     pub per_minute: u32,
     /// Login and registration, per client IP (env: AUTH_RATE_LIMIT_PER_MINUTE).
     pub auth_per_minute: u32,
+    /// `/oauth/token` per authenticated client (env: OAUTH_CLIENT_RATE_LIMIT_PER_MINUTE).
+    pub oauth_client_per_minute: u32,
+    /// Password sign-ins per account that may fail within the window, from any IP.
+    pub login_failures_per_account: u32,
+    /// Minutes of that window.
+    pub login_failure_window_minutes: u64,
     /// Seconds between prunings of idle buckets.
     pub prune_interval_secs: u64,
 }
@@ -242,6 +269,12 @@ impl Settings {
         if secret.is_empty() {
             return Err(ConfigError::Inconsistent("JWT_SECRET must not be empty".into()));
         }
+        if secret == DEVELOPMENT_JWT_SECRET && !self.server.listens_on_loopback_only() {
+            return Err(ConfigError::Inconsistent(format!(
+                "the server listens on {} but JWT_SECRET is the development secret, with which anyone can sign tokens: set JWT_SECRET to a random secret of at least {MIN_PRODUCTION_SECRET_BYTES} bytes",
+                self.server.host
+            )));
+        }
         if production
             && (secret == DEVELOPMENT_JWT_SECRET || secret.len() < MIN_PRODUCTION_SECRET_BYTES)
         {
@@ -252,9 +285,7 @@ impl Settings {
         if !(4..=31).contains(&self.auth.bcrypt_cost) {
             return Err(ConfigError::Inconsistent("BCRYPT_COST must be between 4 and 31".into()));
         }
-        if let Err(error) = self.server.trusted_proxies() {
-            return Err(ConfigError::Inconsistent(format!("TRUSTED_PROXIES: {error}")));
-        }
+        self.server.trusted_proxies().map_err(ConfigError::Inconsistent)?;
         for origin in self.server.cors_origins() {
             let valid = origin.parse::<actix_web::http::Uri>().is_ok_and(|uri| {
                 matches!(uri.scheme_str(), Some("http" | "https"))
@@ -384,6 +415,39 @@ mod tests {
         assert_eq!(settings.auth.jwt_expiration_hours, 2);
         assert_eq!(settings.auth.bcrypt_cost, 5);
         assert!(load(&[("BCRYPT_COST", "3")]).is_err());
+    }
+
+    #[test]
+    fn the_development_secret_is_refused_whenever_the_server_listens_beyond_loopback() {
+        for app_env in ["development", "test"] {
+            for host in ["0.0.0.0", "::", "192.0.2.10"] {
+                let error = load(&[("APP_ENV", app_env), ("APP__SERVER__HOST", host)])
+                    .unwrap_err()
+                    .to_string();
+                assert!(error.contains("JWT_SECRET") && !error.contains('\n'), "{error}");
+            }
+        }
+        for host in ["127.0.0.1", "::1", "localhost"] {
+            assert!(load(&[("APP__SERVER__HOST", host)]).is_ok(), "{host}");
+        }
+        let secret = "x".repeat(32);
+        assert!(load(&[("APP__SERVER__HOST", "0.0.0.0"), ("JWT_SECRET", &secret)]).is_ok());
+    }
+
+    #[test]
+    fn the_proxy_header_is_one_of_the_supported_kinds() {
+        let settings = load(&[
+            ("TRUSTED_PROXIES", "10.0.0.0/8"),
+            ("TRUSTED_PROXY_HEADER", "fly-client-ip"),
+            ("METRICS_TOKEN", "scrape-me"),
+            ("OAUTH_CLIENT_RATE_LIMIT_PER_MINUTE", "500"),
+        ])
+        .unwrap();
+        assert!(settings.server.trusted_proxies().is_ok());
+        assert_eq!(settings.server.metrics_token, "scrape-me");
+        assert_eq!(settings.rate_limit.oauth_client_per_minute, 500);
+        let error = load(&[("TRUSTED_PROXY_HEADER", "x-real-ip")]).unwrap_err().to_string();
+        assert!(error.contains("TRUSTED_PROXY_HEADER"), "{error}");
     }
 
     #[test]

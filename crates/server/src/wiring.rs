@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api::activity::{Activity, FLUSH_INTERVAL};
-use api::auth::{AccessCache, Auth, Passwords, RevocationCache, Tokens};
+use api::auth::{AccessCache, Auth, FailedLogins, Passwords, RevocationCache, Tokens};
 use api::{
-    ApiSettings, AppState, Application, ChapterCatalog, Metrics, QuizCatalog, RateLimitSettings,
-    RateLimits, ServeOptions,
+    ApiSettings, AppState, Application, ChapterCatalog, HealthCache, Metrics, QuizCatalog,
+    RateLimitSettings, RateLimits, ServeOptions,
 };
 use domain::{AccessPolicy, Role, Tier, account};
 use importer::{ImportError, Silent};
@@ -145,9 +145,9 @@ fn serve_options(
     let limits = RateLimitSettings {
         per_minute: settings.rate_limit.per_minute,
         auth_per_minute: settings.rate_limit.auth_per_minute,
+        oauth_client_per_minute: settings.rate_limit.oauth_client_per_minute,
     };
-    let proxies =
-        settings.server.trusted_proxies().map_err(|e| StartError::InvalidInput(e.to_string()))?;
+    let proxies = settings.server.trusted_proxies().map_err(StartError::InvalidInput)?;
     let rate_limits = RateLimits::new(limits, &auth.tokens, proxies, metrics)
         .ok_or_else(|| StartError::InvalidInput("unusable rate limit".into()))?;
     Ok(ServeOptions {
@@ -174,6 +174,12 @@ fn auth(settings: &Settings) -> Auth {
         passwords: Passwords::new(settings.auth.bcrypt_cost),
         access: AccessCache::default(),
         revocations: RevocationCache::default(),
+        failed_logins: FailedLogins::new(
+            settings.rate_limit.login_failures_per_account,
+            Duration::from_secs(
+                settings.rate_limit.login_failure_window_minutes.saturating_mul(60),
+            ),
+        ),
     }
 }
 
@@ -372,6 +378,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         store,
         auth,
         metrics,
+        health: HealthCache::default(),
         chapters: ChapterCatalog::default(),
         quizzes: QuizCatalog::default(),
         activity: activity.clone(),
@@ -389,6 +396,8 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
                     settings.oauth.refresh_token_days.saturating_mul(24 * 3600),
                 ),
             },
+            metrics_token: Some(settings.server.metrics_token.clone())
+                .filter(|token| !token.is_empty()),
         },
     };
     let application = Application::build(state, listener, options)

@@ -2,6 +2,7 @@
 //! the short-lived cache of each caller's tier, role and timezone.
 
 mod caller;
+mod failed_logins;
 mod passwords;
 mod tokens;
 
@@ -16,6 +17,7 @@ use uuid::Uuid;
 
 pub(crate) use caller::bearer_token;
 pub use caller::{Caller, UserRef};
+pub use failed_logins::FailedLogins;
 pub use passwords::Passwords;
 pub use tokens::{IssuedToken, Subject, Tokens};
 
@@ -150,4 +152,6 @@ pub struct Auth {
     pub passwords: Passwords,
     pub access: AccessCache,
     pub revocations: RevocationCache,
+    /// Password sign-ins per account that did not succeed.
+    pub failed_logins: FailedLogins,
 }

@@ -2,9 +2,12 @@
 //!
 //! Hashing at cost 12 takes a quarter of a second of a core. Running it on its own threads at
 //! the lowest scheduling priority means a burst of logins uses idle CPU, but never takes a core
-//! away from request handling: reads keep their latency, logins queue.
+//! away from request handling: reads keep their latency, logins queue. The queue is bounded:
+//! when it is full a sign-in is answered 503 with `Retry-After` at once, instead of waiting
+//! past the request timeout for a hash nobody will read; and a job whose request has given up
+//! meanwhile (timed out, client gone) is skipped, not hashed.
 
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tokio::sync::oneshot;
@@ -13,11 +16,15 @@ use crate::ApiError;
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Jobs that may wait per hashing thread: at cost 12 (~250 ms each) the last one waits about
+/// 4 s, well inside the 15 s request timeout.
+const QUEUED_PER_THREAD: usize = 16;
+
 /// Hashes and verifies passwords off the async workers.
 #[derive(Debug, Clone)]
 pub struct Passwords {
     cost: u32,
-    jobs: Sender<Job>,
+    jobs: SyncSender<Job>,
     /// Verified against when the email is unknown, so both failures take the same time.
     /// Made on first use: hashing at cost 12 would add a quarter second to start-up.
     dummy_hash: Arc<OnceLock<String>>,
@@ -60,9 +67,14 @@ fn hashing_thread(jobs: Arc<Mutex<Receiver<Job>>>) {
 impl Passwords {
     pub fn new(cost: u32) -> Self {
         let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-        let (jobs, receiver) = channel::<Job>();
+        let threads = cpus.saturating_sub(1).max(1);
+        Self::with_threads(cost, threads, threads * QUEUED_PER_THREAD)
+    }
+
+    fn with_threads(cost: u32, threads: usize, queue: usize) -> Self {
+        let (jobs, receiver) = sync_channel::<Job>(queue);
         let receiver = Arc::new(Mutex::new(receiver));
-        for number in 0..cpus.saturating_sub(1).max(1) {
+        for number in 0..threads {
             let receiver = Arc::clone(&receiver);
             let spawned = std::thread::Builder::new()
                 .name(format!("bcrypt-{number}"))
@@ -103,9 +115,70 @@ impl Passwords {
     ) -> Result<T, ApiError> {
         let (reply, result) = oneshot::channel();
         let job: Job = Box::new(move || {
-            let _ = reply.send(work());
+            // The request gave up while this job queued: nobody reads the answer.
+            if !reply.is_closed() {
+                let _ = reply.send(work());
+            }
         });
-        self.jobs.send(job).map_err(|_| ApiError::internal("password hashing threads are gone"))?;
+        self.jobs.try_send(job).map_err(|error| match error {
+            TrySendError::Full(_) => ApiError::Unavailable(
+                "Too many sign-ins are being checked right now; try again in a few seconds.".into(),
+            ),
+            TrySendError::Disconnected(_) => {
+                ApiError::internal("password hashing threads are gone")
+            }
+        })?;
         result.await.map_err(|_| ApiError::internal("a password hashing job was dropped"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    use super::*;
+
+    /// One thread held busy by a job that waits for the returned sender to be dropped.
+    async fn busy_passwords(queue: usize) -> (Passwords, std::sync::mpsc::Sender<()>) {
+        let passwords = Passwords::with_threads(4, 1, queue);
+        let (release, gate) = std::sync::mpsc::channel::<()>();
+        let (started, running) = oneshot::channel();
+        let blocker = passwords.clone();
+        tokio::spawn(async move {
+            blocker
+                .run(move || {
+                    let _ = started.send(());
+                    let _ = gate.recv();
+                })
+                .await
+        });
+        running.await.unwrap();
+        (passwords, release)
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_is_refused_at_once_as_unavailable() {
+        let (passwords, release) = busy_passwords(3).await;
+        for _ in 0..3 {
+            passwords.jobs.try_send(Box::new(|| {})).unwrap();
+        }
+        let refused = passwords.run(|| 2).await.unwrap_err();
+        assert!(matches!(refused, ApiError::Unavailable(_)), "{refused:?}");
+        drop(release);
+    }
+
+    #[tokio::test]
+    async fn a_job_whose_request_gave_up_is_skipped_not_run() {
+        let (passwords, release) = busy_passwords(4).await;
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&ran);
+        let abandoned = passwords.run(move || flag.store(true, Ordering::SeqCst));
+        assert!(tokio::time::timeout(Duration::from_millis(10), abandoned).await.is_err());
+        drop(release);
+        // One thread takes jobs in order: once a later job is answered, the abandoned one
+        // has been taken and skipped.
+        assert_eq!(passwords.run(|| 3).await.unwrap(), 3);
+        assert!(!ran.load(Ordering::SeqCst));
     }
 }

@@ -342,6 +342,22 @@ pub(super) async fn sign_in(
             &form.email,
             false,
         ),
+        // Too many recent failures for this email: the page says when to try again.
+        Err(error @ ApiError::RateLimited { retry_after_secs }) => {
+            let mut page = sign_in_page(
+                StatusCode::TOO_MANY_REQUESTS,
+                &valid,
+                params,
+                &csrf,
+                Some(&error.to_string()),
+                &form.email,
+                false,
+            );
+            if let Ok(value) = retry_after_secs.to_string().try_into() {
+                page.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            page
+        }
         Err(error) => error.error_response(),
     }
 }

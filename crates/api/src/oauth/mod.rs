@@ -20,6 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 
 use crate::AppState;
+use crate::rate_limit::RateLimits;
 
 /// Lifetimes of what the authorization server issues.
 #[derive(Debug, Clone, Copy)]
@@ -51,7 +52,7 @@ fn random_secret() -> String {
 }
 
 /// Compares secrets without leaking, through timing, how much of a guess was right.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -77,13 +78,22 @@ async fn metadata(state: web::Data<AppState>) -> HttpResponse {
     }))
 }
 
-/// The authorization server's routes: outside `/api/v1` and the API document.
-pub fn configure(config: &mut web::ServiceConfig) {
+/// The authorization server's routes: outside `/api/v1` and the API document. The pages that
+/// check a password carry the per-IP password limit; `/oauth/token` limits per client itself.
+pub fn configure(config: &mut web::ServiceConfig, limits: &RateLimits) {
     config
         .route("/.well-known/oauth-authorization-server", web::get().to(metadata))
         .route("/oauth/authorize", web::get().to(authorize::start))
-        .route("/oauth/authorize/signin", web::post().to(authorize::sign_in))
-        .route("/oauth/authorize/register", web::post().to(authorize::sign_up))
+        .service(
+            web::resource("/oauth/authorize/signin")
+                .route(web::post().to(authorize::sign_in))
+                .wrap(limits.auth_middleware()),
+        )
+        .service(
+            web::resource("/oauth/authorize/register")
+                .route(web::post().to(authorize::sign_up))
+                .wrap(limits.auth_middleware()),
+        )
         .route("/oauth/authorize/consent", web::post().to(authorize::consent))
         .route("/oauth/token", web::post().to(token::token))
         .route("/oauth/revoke", web::post().to(token::revoke))

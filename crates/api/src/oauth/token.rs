@@ -24,6 +24,7 @@ use uuid::Uuid;
 
 use super::{constant_time_eq, random_secret};
 use crate::AppState;
+use crate::rate_limit::RateLimits;
 
 /// Every field either endpoint reads; which are needed depends on the grant.
 #[derive(Debug, Default, Deserialize)]
@@ -45,6 +46,8 @@ struct OAuthError {
     status: StatusCode,
     code: &'static str,
     description: String,
+    /// Seconds for `Retry-After` (429 only).
+    retry_after_secs: Option<u64>,
 }
 
 impl OAuthError {
@@ -54,7 +57,17 @@ impl OAuthError {
         } else {
             StatusCode::BAD_REQUEST
         };
-        Self { status, code, description: description.into() }
+        Self { status, code, description: description.into(), retry_after_secs: None }
+    }
+
+    /// 429: the client (or, unauthenticated, its address) has spent its allowance.
+    fn rate_limited(retry_after_secs: u64) -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "rate_limited",
+            description: format!("Too many requests; retry in {retry_after_secs} s."),
+            retry_after_secs: Some(retry_after_secs),
+        }
     }
 
     fn response(&self) -> HttpResponse {
@@ -62,6 +75,9 @@ impl OAuthError {
         response.insert_header((header::CACHE_CONTROL, "no-store"));
         if self.status == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"oauth\""));
+        }
+        if let Some(seconds) = self.retry_after_secs {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         response.json(json!({ "error": self.code, "error_description": self.description }))
     }
@@ -136,13 +152,35 @@ async fn authenticate(
     }
 }
 
+/// The client, authenticated and within its allowance: an authenticated client draws from
+/// its own per-client bucket; a failed authentication from its IP's password-limit bucket.
+async fn authenticate_within_limits(
+    state: &AppState,
+    limits: &RateLimits,
+    request: &HttpRequest,
+    body: &TokenRequest,
+) -> Result<ClientRecord, OAuthError> {
+    match authenticate(state, request, body).await {
+        Ok(client) => {
+            limits.oauth_client_request(&client.client_id).map_err(OAuthError::rate_limited)?;
+            Ok(client)
+        }
+        Err(error) if error.code == "invalid_client" => {
+            limits.failed_client_authentication(request).map_err(OAuthError::rate_limited)?;
+            Err(error)
+        }
+        Err(error) => Err(error),
+    }
+}
+
 /// `POST /oauth/token`.
 pub(super) async fn token(
     state: web::Data<AppState>,
+    limits: web::Data<RateLimits>,
     request: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    match exchange(&state, &request, &body).await {
+    match exchange(&state, &limits, &request, &body).await {
         Ok(answer) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header((header::PRAGMA, "no-cache"))
@@ -153,11 +191,12 @@ pub(super) async fn token(
 
 async fn exchange(
     state: &AppState,
+    limits: &RateLimits,
     request: &HttpRequest,
     body: &[u8],
 ) -> Result<serde_json::Value, OAuthError> {
     let body = parse_body(request, body)?;
-    let client = authenticate(state, request, &body).await?;
+    let client = authenticate_within_limits(state, limits, request, &body).await?;
     let grant = match body.grant_type.as_deref() {
         Some("authorization_code") => redeem_code(state, &client, &body).await?,
         Some("refresh_token") => {

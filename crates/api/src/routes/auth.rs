@@ -196,12 +196,19 @@ pub async fn login(
 }
 
 /// The account these credentials open, with its login recorded; the same answer, in about
-/// the same time, for an unknown email and a wrong password.
+/// the same time, for an unknown email and a wrong password. An email with too many recent
+/// attempts that did not succeed is refused (429) before anything is looked up, alike for
+/// known and unknown emails.
 pub(crate) async fn check_credentials(
     state: &AppState,
     email: &str,
     password: String,
 ) -> Result<UserRecord, ApiError> {
+    let attempt =
+        state.auth.failed_logins.begin(&account::normalize_email(email)).map_err(|wait| {
+            state.metrics.login("throttled");
+            ApiError::rate_limited(wait)
+        })?;
     let user = state.db.find_user_by_email(email).await?;
     let hash = user.as_ref().map(|user| user.password_hash.clone());
     let verified = state.auth.passwords.verify(password, hash).await?;
@@ -209,6 +216,7 @@ pub(crate) async fn check_credentials(
         state.metrics.login("rejected");
         return Err(ApiError::InvalidCredentials);
     };
+    attempt.succeeded();
     state.metrics.login("succeeded");
     let now = Utc::now();
     state.db.record_login(user.id, now).await?;
@@ -251,5 +259,7 @@ pub async fn update_me(
         .update_profile(caller.id, changes)
         .await?
         .ok_or_else(|| ApiError::NotFound("No such user.".into()))?;
+    // A new timezone applies to the learner's very next check-in on this replica.
+    state.auth.access.forget(caller.id);
     Ok(Json(user.into()))
 }

@@ -10,11 +10,25 @@ mod search;
 
 use paperclip::actix::web;
 
-pub fn configure(config: &mut web::ServiceConfig) {
+pub use health::HealthCache;
+
+use crate::rate_limit::RateLimits;
+
+/// Registers every documented route; the password routes carry the per-IP password limit
+/// themselves, so it holds for any spelling of their path that routes to them.
+pub fn configure(config: &mut web::ServiceConfig, limits: &RateLimits) {
     config.service(web::resource("/health").route(web::get().to(health::health))).service(
         web::scope("/api/v1")
-            .service(web::resource("/auth/register").route(web::post().to(auth::register)))
-            .service(web::resource("/auth/login").route(web::post().to(auth::login)))
+            .service(
+                web::resource("/auth/register")
+                    .route(web::post().to(auth::register))
+                    .wrap(limits.auth_middleware()),
+            )
+            .service(
+                web::resource("/auth/login")
+                    .route(web::post().to(auth::login))
+                    .wrap(limits.auth_middleware()),
+            )
             .service(
                 web::resource("/me")
                     .route(web::get().to(auth::get_me))

@@ -4,10 +4,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use api::activity::Activity;
-use api::auth::{AccessCache, Auth, Passwords, RevocationCache, Tokens};
+use api::auth::{AccessCache, Auth, FailedLogins, Passwords, RevocationCache, Tokens};
 use api::{
-    ApiSettings, AppState, Application, ChapterCatalog, Metrics, QuizCatalog, RateLimitSettings,
-    RateLimits, ServeOptions,
+    ApiSettings, AppState, Application, ChapterCatalog, HealthCache, Metrics, ProxyHeader,
+    QuizCatalog, RateLimitSettings, RateLimits, ServeOptions,
 };
 use domain::{AccessPolicy, Role, Tier};
 use persistence::{Database, NewUser, PoolOptions};
@@ -43,6 +43,11 @@ pub struct TestApp {
 pub struct TestOptions {
     pub limits: RateLimitSettings,
     pub trusted_proxies: &'static str,
+    pub trusted_proxy_header: ProxyHeader,
+    /// bcrypt work factor (production: 12).
+    pub bcrypt_cost: u32,
+    pub failed_logins: FailedLogins,
+    pub metrics_token: Option<String>,
     pub request_timeout: Duration,
     pub cors_origins: Vec<String>,
     pub public_url: &'static str,
@@ -51,8 +56,16 @@ pub struct TestOptions {
 impl Default for TestOptions {
     fn default() -> Self {
         Self {
-            limits: RateLimitSettings { per_minute: 0, auth_per_minute: 0 },
+            limits: RateLimitSettings {
+                per_minute: 0,
+                auth_per_minute: 0,
+                oauth_client_per_minute: 0,
+            },
             trusted_proxies: "",
+            trusted_proxy_header: ProxyHeader::default(),
+            bcrypt_cost: 4,
+            failed_logins: FailedLogins::default(),
+            metrics_token: None,
             request_timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),
             public_url: "http://localhost:8000",
@@ -171,6 +184,7 @@ pub fn settings() -> ApiSettings {
         access_policy: AccessPolicy { free_chapters: 3 },
         upgrade_url: UPGRADE_URL.into(),
         oauth: api::oauth::OAuthSettings::default(),
+        metrics_token: None,
     }
 }
 
@@ -267,9 +281,10 @@ async fn start(
             "course-companion/oauth-session",
             Duration::from_secs(3600),
         )),
-        passwords: Passwords::new(4),
+        passwords: Passwords::new(options.bcrypt_cost),
         access: AccessCache::default(),
         revocations: RevocationCache::default(),
+        failed_logins: options.failed_logins,
     };
     let activity = Activity::default();
     let search = api::search_index::empty().unwrap();
@@ -279,7 +294,11 @@ async fn start(
     let rate_limits = RateLimits::new(
         options.limits,
         &tokens,
-        options.trusted_proxies.parse().unwrap(),
+        options
+            .trusted_proxies
+            .parse::<api::TrustedProxies>()
+            .unwrap()
+            .with_header(options.trusted_proxy_header),
         &metrics,
     )
     .unwrap();
@@ -292,7 +311,12 @@ async fn start(
         activity: activity.clone(),
         search: search.clone(),
         metrics,
-        settings: ApiSettings { public_url: options.public_url.into(), ..settings() },
+        health: HealthCache::default(),
+        settings: ApiSettings {
+            public_url: options.public_url.into(),
+            metrics_token: options.metrics_token,
+            ..settings()
+        },
     };
     let serve = ServeOptions {
         shutdown_timeout_secs: 1,

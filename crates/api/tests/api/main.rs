@@ -10,6 +10,7 @@ mod documentation;
 mod errors;
 mod health;
 mod helpers;
+mod limits;
 mod oauth;
 mod operations;
 mod progress;

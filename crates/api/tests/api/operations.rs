@@ -18,7 +18,7 @@ use crate::helpers::{
 
 fn limited(per_minute: u32, auth_per_minute: u32) -> TestOptions {
     TestOptions {
-        limits: RateLimitSettings { per_minute, auth_per_minute },
+        limits: RateLimitSettings { per_minute, auth_per_minute, oauth_client_per_minute: 0 },
         ..TestOptions::default()
     }
 }

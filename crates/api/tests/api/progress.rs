@@ -17,7 +17,8 @@ async fn complete(app: &TestApp, user: &TestUser, chapter: &str) -> (u16, Value)
 /// Sets the learner's stored streak as if the last check-in was `days_ago` days ago.
 async fn streak_from(app: &TestApp, user: &TestUser, current: u32, days_ago: i64) {
     let at = Utc::now() - Duration::days(days_ago);
-    let streak = Streak { current, longest: current, last_checkin_at: Some(at) };
+    let streak =
+        Streak { current, longest: current, last_checkin_at: Some(at), previous_checkin_at: None };
     assert!(app.db.replace_streak(user.id, None, streak, at.date_naive()).await.unwrap());
 }
 
@@ -283,4 +284,98 @@ async fn fifty_concurrent_check_ins_on_one_day_add_exactly_one_on_postgres() {
     if let Some(app) = spawn_app_on_postgres(test).await {
         fifty_concurrent_check_ins_add_exactly_one(&app).await;
     }
+}
+
+/// A zone where local midnight fell within the last two hours, so that a check-in now is "the
+/// next day" after a check-in two hours ago (there is one for every hour of the day).
+fn zone_where_a_day_began_in_the_last_two_hours() -> &'static str {
+    const ZONES: [&str; 27] = [
+        "Pacific/Pago_Pago",
+        "Pacific/Honolulu",
+        "America/Anchorage",
+        "America/Los_Angeles",
+        "America/Denver",
+        "America/Chicago",
+        "America/New_York",
+        "America/Halifax",
+        "America/Sao_Paulo",
+        "America/Noronha",
+        "Atlantic/Azores",
+        "UTC",
+        "Europe/Berlin",
+        "Europe/Athens",
+        "Europe/Moscow",
+        "Asia/Dubai",
+        "Asia/Karachi",
+        "Asia/Dhaka",
+        "Asia/Bangkok",
+        "Asia/Shanghai",
+        "Asia/Tokyo",
+        "Australia/Brisbane",
+        "Pacific/Noumea",
+        "Pacific/Auckland",
+        "Pacific/Tongatapu",
+        "Pacific/Kiritimati",
+        "Asia/Kathmandu",
+    ];
+    let now = Utc::now();
+    let two_hours_ago = now - Duration::hours(2);
+    ZONES
+        .into_iter()
+        .find(|name| {
+            let zone: domain::account::Tz = name.parse().unwrap();
+            let today = now.with_timezone(&zone).date_naive();
+            // Not within a minute of midnight, so the test's own requests stay on one day.
+            let settled = (now + Duration::minutes(1)).with_timezone(&zone).date_naive() == today;
+            two_hours_ago.with_timezone(&zone).date_naive().succ_opt() == Some(today) && settled
+        })
+        .expect("some zone's day began in the last two hours")
+}
+
+#[tokio::test]
+async fn changing_timezone_cannot_grow_a_streak_more_than_twice_in_24_hours() {
+    let app = spawn_app().await;
+    let learner = app.learner(Tier::Free).await;
+    // Two changes already today: 3 hours ago and 2 hours ago.
+    let now = Utc::now();
+    let streak = Streak {
+        current: 5,
+        longest: 5,
+        last_checkin_at: Some(now - Duration::hours(2)),
+        previous_checkin_at: Some(now - Duration::hours(3)),
+    };
+    assert!(app.db.replace_streak(learner.id, None, streak, now.date_naive()).await.unwrap());
+    // Hop to a zone where a new local day has begun since the last check-in.
+    let zone = zone_where_a_day_began_in_the_last_two_hours();
+    let (status, _) = app.patch_as(&learner, "/api/v1/me", &json!({ "timezone": zone })).await;
+    assert_eq!(status, 200);
+    let (status, checkin) = app.post_as(&learner, "/api/v1/streaks/me/checkin", &json!({})).await;
+    assert_eq!(status, 200, "{checkin}");
+    assert_eq!(
+        (checkin["current_streak"].as_u64(), &checkin["incremented"]),
+        (Some(5), &json!(false))
+    );
+}
+
+#[tokio::test]
+async fn the_same_timezone_hop_grows_the_streak_when_the_change_before_last_is_a_day_old() {
+    let app = spawn_app().await;
+    let learner = app.learner(Tier::Free).await;
+    let now = Utc::now();
+    let streak = Streak {
+        current: 5,
+        longest: 5,
+        last_checkin_at: Some(now - Duration::hours(2)),
+        previous_checkin_at: Some(now - Duration::hours(25)),
+    };
+    assert!(app.db.replace_streak(learner.id, None, streak, now.date_naive()).await.unwrap());
+    let zone = zone_where_a_day_began_in_the_last_two_hours();
+    let (status, _) = app.patch_as(&learner, "/api/v1/me", &json!({ "timezone": zone })).await;
+    assert_eq!(status, 200);
+    let (status, checkin) = app.post_as(&learner, "/api/v1/streaks/me/checkin", &json!({})).await;
+    assert_eq!(status, 200, "{checkin}");
+    assert_eq!(
+        (checkin["current_streak"].as_u64(), &checkin["incremented"]),
+        (Some(6), &json!(true))
+    );
 }

@@ -10,6 +10,8 @@ pub struct Model {
     /// Local date of the last check-in.
     pub last_checkin: Option<Date>,
     pub last_checkin_at: Option<DateTimeUtc>,
+    /// The change before the last one (at most two fall within 24 hours).
+    pub previous_checkin_at: Option<DateTimeUtc>,
     pub version: i32,
     pub updated_at: DateTimeUtc,
 }
