@@ -332,50 +332,33 @@ fn zone_where_a_day_began_in_the_last_two_hours() -> &'static str {
         .expect("some zone's day began in the last two hours")
 }
 
-#[tokio::test]
-async fn changing_timezone_cannot_grow_a_streak_more_than_twice_in_24_hours() {
+/// A learner whose last two streak changes were 2 hours and `previous_change_hours_ago` ago hops to
+/// a zone where a new local day has begun since, and checks in: (current, incremented).
+async fn check_in_after_a_timezone_hop(previous_change_hours_ago: i64) -> (Option<u64>, Value) {
     let app = spawn_app().await;
     let learner = app.learner(Tier::Free).await;
-    // Two changes already today: 3 hours ago and 2 hours ago.
     let now = Utc::now();
     let streak = Streak {
         current: 5,
         longest: 5,
         last_checkin_at: Some(now - Duration::hours(2)),
-        previous_checkin_at: Some(now - Duration::hours(3)),
+        previous_checkin_at: Some(now - Duration::hours(previous_change_hours_ago)),
     };
     assert!(app.db.replace_streak(learner.id, None, streak, now.date_naive()).await.unwrap());
-    // Hop to a zone where a new local day has begun since the last check-in.
     let zone = zone_where_a_day_began_in_the_last_two_hours();
     let (status, _) = app.patch_as(&learner, "/api/v1/me", &json!({ "timezone": zone })).await;
     assert_eq!(status, 200);
     let (status, checkin) = app.post_as(&learner, "/api/v1/streaks/me/checkin", &json!({})).await;
     assert_eq!(status, 200, "{checkin}");
-    assert_eq!(
-        (checkin["current_streak"].as_u64(), &checkin["incremented"]),
-        (Some(5), &json!(false))
-    );
+    (checkin["current_streak"].as_u64(), checkin["incremented"].clone())
+}
+
+#[tokio::test]
+async fn changing_timezone_cannot_grow_a_streak_more_than_twice_in_24_hours() {
+    assert_eq!(check_in_after_a_timezone_hop(3).await, (Some(5), json!(false)));
 }
 
 #[tokio::test]
 async fn the_same_timezone_hop_grows_the_streak_when_the_change_before_last_is_a_day_old() {
-    let app = spawn_app().await;
-    let learner = app.learner(Tier::Free).await;
-    let now = Utc::now();
-    let streak = Streak {
-        current: 5,
-        longest: 5,
-        last_checkin_at: Some(now - Duration::hours(2)),
-        previous_checkin_at: Some(now - Duration::hours(25)),
-    };
-    assert!(app.db.replace_streak(learner.id, None, streak, now.date_naive()).await.unwrap());
-    let zone = zone_where_a_day_began_in_the_last_two_hours();
-    let (status, _) = app.patch_as(&learner, "/api/v1/me", &json!({ "timezone": zone })).await;
-    assert_eq!(status, 200);
-    let (status, checkin) = app.post_as(&learner, "/api/v1/streaks/me/checkin", &json!({})).await;
-    assert_eq!(status, 200, "{checkin}");
-    assert_eq!(
-        (checkin["current_streak"].as_u64(), &checkin["incremented"]),
-        (Some(6), &json!(true))
-    );
+    assert_eq!(check_in_after_a_timezone_hop(25).await, (Some(6), json!(true)));
 }
