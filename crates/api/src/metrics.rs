@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
+use domain::oauth::constant_time_eq;
 use persistence::Database;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
@@ -15,7 +16,6 @@ use prometheus_client::registry::Registry;
 use storage::ContentStore;
 
 use crate::auth::bearer_token;
-use crate::oauth::constant_time_eq;
 use crate::{ApiError, AppState};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]

@@ -7,9 +7,9 @@ use crate::ApiError;
 use crate::activity::Activity;
 use crate::auth::Auth;
 use crate::catalog::{ChapterCatalog, QuizCatalog};
+use crate::health_cache::HealthCache;
 use crate::metrics::Metrics;
 use crate::oauth::OAuthSettings;
-use crate::routes::HealthCache;
 
 /// Settings the HTTP layer needs, filled in by the server from its configuration.
 #[derive(Debug, Clone)]

@@ -15,13 +15,14 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use chrono::Utc;
+use domain::oauth::constant_time_eq;
 use minijinja::context;
 use persistence::{ClientRecord, NewCode, UserRecord};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::pages::{error_page, page};
-use super::{CODE_LIFETIME, constant_time_eq, random_secret};
+use super::{CODE_LIFETIME, random_secret};
 use crate::routes::auth::{RegisterRequest, check_credentials, create_account};
 use crate::{ApiError, AppState};
 

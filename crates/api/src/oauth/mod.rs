@@ -51,11 +51,6 @@ fn random_secret() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// Compares secrets without leaking, through timing, how much of a guess was right.
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// A new client's id and secret (shown once; only the secret's hash is stored).
 pub fn new_client_credentials() -> (String, String) {
     (format!("cc_{}", uuid::Uuid::new_v4().simple()), random_secret())

@@ -16,13 +16,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
-use domain::oauth::{secret_hash, verifier_matches};
+use domain::oauth::{constant_time_eq, secret_hash, verifier_matches};
 use persistence::{ClientRecord, CodeRedemption, Grant, Rotation};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{constant_time_eq, random_secret};
+use super::random_secret;
 use crate::AppState;
 use crate::rate_limit::RateLimits;
 

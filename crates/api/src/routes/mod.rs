@@ -10,8 +10,6 @@ mod search;
 
 use paperclip::actix::web;
 
-pub use health::HealthCache;
-
 use crate::rate_limit::RateLimits;
 
 /// Registers every documented route; the password routes carry the per-IP password limit
