@@ -354,9 +354,43 @@ async fn after_pass_hides_the_key_of_a_failed_attempt_and_max_attempts_is_enforc
         submit(&app, &learner, &quiz, json!({ "answers": answers(&quiz, &source, &[]) })).await;
     assert_eq!(passed["passed"], true);
     assert!(passed["results"][0]["explanation"].is_string());
+    assert_eq!(passed["results"][0]["is_correct"], true);
 
     let (status, body) =
         submit(&app, &learner, &quiz, json!({ "answers": answers(&quiz, &source, &[]) })).await;
     assert_eq!((status, error_code(&body)), (409, "attempt_limit_reached"));
     assert_eq!(attempt_count(&app, &learner, &quiz).await, 2);
+}
+
+#[tokio::test]
+async fn with_after_pass_a_failed_attempt_shows_only_its_score_in_its_result_replay_and_history() {
+    let course = strict_course();
+    let app = spawn_app_with_course(course.path()).await;
+    let learner = app.learner(Tier::Free).await;
+    let (quiz, source) = first_quiz(&app, &learner).await;
+    let body = json!({ "answers": answers(&quiz, &source, &[0, 1, 2]), "submission_id": "s-1" });
+    let (status, failed) = submit(&app, &learner, &quiz, body.clone()).await;
+    assert_eq!(
+        (status, failed["passed"].as_bool(), failed["score"].as_u64()),
+        (201, Some(false), Some(40))
+    );
+    let (status, replayed) = submit(&app, &learner, &quiz, body).await;
+    assert_eq!(status, 200);
+    for result in [&failed, &replayed] {
+        let feedback = result["results"].as_array().unwrap();
+        assert_eq!(feedback.len(), 5);
+        for question in feedback {
+            for hidden in ["is_correct", "correct_answer", "explanation"] {
+                assert!(question[hidden].is_null(), "{hidden} in {question}");
+            }
+            assert!(!question["selected"].is_null(), "the learner's own answer is shown");
+        }
+    }
+    let path = format!("/api/v1/quizzes/{}/results", quiz["id"].as_str().unwrap());
+    let (_, history) = app.get_as(&learner, &path).await;
+    assert_eq!(history["last_score"], 40);
+    let text = history.to_string();
+    for hidden in ["is_correct", "correct_answer", "explanation", "selected", "answers"] {
+        assert!(!text.contains(hidden), "{hidden} in {text}");
+    }
 }
