@@ -456,13 +456,12 @@ pub async fn quiz_results(
 ) -> Result<Json<QuizResults>, ApiError> {
     page.validate().map_err(|errors| ApiError::from_validation(&errors))?;
     let quiz = open_quiz(&state, &caller, &quiz_id).await?;
-    let attempts = state.db.list_attempts(caller.id, quiz.id).await?;
-    let limit = page.limit.unwrap_or(20) as usize;
-    let offset = page.offset.unwrap_or(0) as usize;
-    let items = attempts
+    let limit = page.limit.unwrap_or(20);
+    let offset = page.offset.unwrap_or(0);
+    let history = state.db.attempt_history(caller.id, quiz.id, limit, offset).await?;
+    let items = history
+        .page
         .iter()
-        .skip(offset)
-        .take(limit)
         .map(|a| AttemptSummary {
             attempt_id: a.id,
             attempt_number: a.attempt_number,
@@ -475,10 +474,10 @@ pub async fn quiz_results(
         .collect();
     Ok(Json(QuizResults {
         items,
-        total: attempts.len(),
-        attempt_count: attempts.len(),
-        best_score: attempts.iter().map(|a| a.score).max(),
-        last_score: attempts.first().map(|a| a.score),
-        passed_ever: attempts.iter().any(|a| a.passed),
+        total: history.attempt_count as usize,
+        attempt_count: history.attempt_count as usize,
+        best_score: history.best_score,
+        last_score: history.last_score,
+        passed_ever: history.passed_ever,
     }))
 }

@@ -275,13 +275,11 @@ async fn a_quiz_of_a_locked_chapter_is_403_and_an_unknown_quiz_404() {
     assert_eq!((status, error_code(&body)), (422, "validation_failed"));
 }
 
-#[tokio::test]
-async fn results_list_attempts_newest_first_with_best_last_and_passed_ever() {
-    let app = spawn_app().await;
+async fn results_page_attempts_newest_first_with_figures_over_all_of_them(app: &TestApp) {
     let learner = app.learner(Tier::Free).await;
-    let (quiz, source) = first_quiz(&app, &learner).await;
+    let (quiz, source) = first_quiz(app, &learner).await;
     for wrong in [vec![0, 1, 2], vec![], vec![0, 1]] {
-        submit(&app, &learner, &quiz, json!({ "answers": answers(&quiz, &source, &wrong) })).await;
+        submit(app, &learner, &quiz, json!({ "answers": answers(&quiz, &source, &wrong) })).await;
     }
     let path = format!("/api/v1/quizzes/{}/results", quiz["id"].as_str().unwrap());
     let (status, results) = app.get_as(&learner, &path).await;
@@ -302,6 +300,12 @@ async fn results_list_attempts_newest_first_with_best_last_and_passed_ever() {
     let (_, page) = app.get_as(&learner, &format!("{path}?limit=1&offset=1")).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(page["items"][0]["attempt_number"], 2);
+    assert_eq!(
+        (page["total"].as_u64(), page["best_score"].as_u64(), page["last_score"].as_u64()),
+        (Some(3), Some(100), Some(60)),
+        "the figures cover every attempt, not the page"
+    );
+    assert_eq!(page["passed_ever"], true);
     let (status, _) = app.get_as(&learner, &format!("{path}?limit=0")).await;
     assert_eq!(status, 422);
     let other = app.learner(Tier::Free).await;
@@ -311,6 +315,19 @@ async fn results_list_attempts_newest_first_with_best_last_and_passed_ever() {
         (Some(0), Some(false))
     );
     assert!(theirs["best_score"].is_null());
+}
+
+#[tokio::test]
+async fn results_page_attempts_newest_first_with_figures_over_all_of_them_on_sqlite() {
+    results_page_attempts_newest_first_with_figures_over_all_of_them(&spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn results_page_attempts_newest_first_with_figures_over_all_of_them_on_postgres() {
+    let test = "results_page_attempts_newest_first_with_figures_over_all_of_them_on_postgres";
+    if let Some(app) = spawn_app_on_postgres(test).await {
+        results_page_attempts_newest_first_with_figures_over_all_of_them(&app).await;
+    }
 }
 
 /// A copy of the sample course whose first quiz allows two attempts and reveals answers
