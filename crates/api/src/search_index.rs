@@ -2,8 +2,9 @@
 //! when the chapters change (an import here, or one made by another process or replica),
 //! and swapped in whole so that searches never wait on a rebuild.
 
+use domain::AccessPolicy;
 use persistence::{ChapterRecord, Database};
-use search::{CourseSearch, IndexedChapter, SearchIndex};
+use search::{CourseIndex, CourseSearch, IndexedChapter};
 use sha2::{Digest, Sha256};
 use storage::{ContentKey, ContentStore};
 
@@ -38,11 +39,12 @@ async fn indexed_chapter(
     })
 }
 
-/// An index of nothing, to start from.
-pub fn empty() -> Result<CourseSearch, ApiError> {
-    Ok(CourseSearch::new(
-        SearchIndex::build(&[] as &[IndexedChapter], String::new()).map_err(ApiError::internal)?,
-    ))
+/// An index of nothing, to start from; it and its rebuilds keep a second index of the
+/// chapters a free learner opens under `policy`.
+pub fn empty(policy: AccessPolicy) -> Result<CourseSearch, ApiError> {
+    let index = CourseIndex::build(&[] as &[IndexedChapter], policy.free_chapters, String::new())
+        .map_err(ApiError::internal)?;
+    Ok(CourseSearch::new(index))
 }
 
 /// Rebuilds the index if the chapters changed since it was built; returns whether it did.
@@ -59,6 +61,7 @@ pub async fn refresh(
     // Each body is fetched as the index takes it, so they are never all in memory at once.
     let runtime = tokio::runtime::Handle::current();
     let store = store.clone();
+    let limited_to = search.current().limited_to();
     let build = move || {
         let mut failure = None;
         let bodies = chapters.into_iter().map_while(|chapter| {
@@ -70,7 +73,7 @@ pub async fn refresh(
                 }
             }
         });
-        let index = SearchIndex::build(bodies, fingerprint);
+        let index = CourseIndex::build(bodies, limited_to, fingerprint);
         match failure {
             Some(error) => Err(error),
             None => index.map_err(ApiError::internal),

@@ -102,6 +102,12 @@ impl AccessPolicy {
         let required_tier = self.required_tier(chapter_order);
         AccessDecision { granted: tier >= required_tier, required_tier }
     }
+
+    /// The highest chapter order `tier` opens, or `None` when it opens every chapter: the
+    /// chapters a tier opens are always the first ones, so search can keep one index for them.
+    pub fn opens_up_to(self, tier: Tier) -> Option<u32> {
+        (tier < self.required_tier(u32::MAX)).then_some(self.free_chapters)
+    }
 }
 
 /// Something a client can ask access to: `chapter-N` (the seed's form, N = order),
@@ -173,6 +179,23 @@ mod tests {
         let policy = AccessPolicy { free_chapters: 0 };
         assert!(!policy.decide(Tier::Free, 1).granted);
         assert_eq!(policy.required_tier(1), Tier::Premium);
+    }
+
+    #[test]
+    fn the_chapters_a_tier_opens_are_those_up_to_the_order_opens_up_to_names() {
+        for free_chapters in [0, 3, 9] {
+            let policy = AccessPolicy { free_chapters };
+            for tier in Tier::ALL {
+                let up_to = policy.opens_up_to(tier);
+                for order in 0..=12 {
+                    assert_eq!(
+                        policy.decide(tier, order).granted,
+                        up_to.is_none_or(|last| order <= last),
+                        "{tier} {order} with {free_chapters} free"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -55,6 +55,14 @@ impl RevealAnswers {
     pub fn parse(text: &str) -> Option<Self> {
         [Self::Always, Self::AfterPass].into_iter().find(|reveal| reveal.as_str() == text)
     }
+
+    /// Whether feedback on an attempt that `passed` (or not) may say which questions were
+    /// right, and show the key and explanations. Hidden correctness is hidden entirely: a
+    /// failed attempt that still said which answers were wrong would let the key be read off
+    /// by elimination, so it shows only its score.
+    pub fn shows_key(self, passed: bool) -> bool {
+        self == Self::Always || passed
+    }
 }
 
 /// The correct answer of a question; option keys are upper-case letters.
@@ -361,6 +369,14 @@ explanation = "No."
             assert_eq!(Answer::from_keys(kind, &answer.keys()), Some(answer));
         }
         assert_eq!(Answer::from_keys(QuestionKind::TrueFalse, &["maybe".into()]), None);
+    }
+
+    #[test]
+    fn after_pass_shows_the_key_only_for_a_passed_attempt_and_always_shows_it_for_both() {
+        assert!(RevealAnswers::Always.shows_key(false));
+        assert!(RevealAnswers::Always.shows_key(true));
+        assert!(!RevealAnswers::AfterPass.shows_key(false));
+        assert!(RevealAnswers::AfterPass.shows_key(true));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub use error::PersistenceError;
 pub use oauth::{ClientRecord, CodeRecord, CodeRedemption, Grant, NewCode, Rotation};
 pub use progress::{LearnerState, StoredStreak};
 pub use quizzes::{
-    AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuestion, StoredQuiz,
+    AttemptHistory, AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuestion,
+    StoredQuiz,
 };
 pub use users::{NewUser, ProfileChanges, TierChange, UserAccess, UserRecord};

@@ -48,7 +48,7 @@ pub struct NewCode {
     pub expires_at: DateTime<Utc>,
 }
 
-/// A code as it was issued.
+/// A code as it was issued, and whether it has been spent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodeRecord {
     pub client_id: String,
@@ -57,18 +57,31 @@ pub struct CodeRecord {
     pub scope: String,
     pub code_challenge: Option<String>,
     pub expires_at: DateTime<Utc>,
+    pub spent: bool,
 }
 
-/// What presenting a code did.
+impl From<oauth_code::Model> for CodeRecord {
+    fn from(row: oauth_code::Model) -> Self {
+        Self {
+            client_id: row.client_id,
+            user_id: row.user_id,
+            redirect_uri: row.redirect_uri,
+            scope: row.scope,
+            code_challenge: row.code_challenge,
+            expires_at: row.expires_at,
+            spent: row.used_at.is_some(),
+        }
+    }
+}
+
+/// What presenting a code (already checked against what it is bound to) did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CodeRedemption {
-    /// First use: the code is spent now.
-    Redeemed(CodeRecord),
-    /// Used before; what that use issued (this family, if it got that far) is revoked now.
-    Replayed {
-        revoked_family: Option<Uuid>,
-    },
-    Unknown,
+    /// First use: the code is spent and its token family started, in one transaction.
+    Redeemed,
+    /// Used before: the family its first use started (if the code still exists) is revoked
+    /// now.
+    Replayed { revoked_family: Option<Uuid> },
 }
 
 /// The grant behind a family of tokens.
@@ -198,64 +211,57 @@ impl Database {
         Ok(())
     }
 
-    /// Spends a code. Exactly one caller ever gets `Redeemed` (the update is conditional on
-    /// the code being unused); a later one revokes what the first one was issued.
-    pub async fn redeem_code(&self, code_hash: &str) -> Result<CodeRedemption, PersistenceError> {
-        let spent = oauth_code::Entity::update_many()
-            .col_expr(oauth_code::Column::UsedAt, Expr::value(Utc::now()))
-            .filter(oauth_code::Column::CodeHash.eq(code_hash))
-            .filter(oauth_code::Column::UsedAt.is_null())
-            .exec(&self.conn)
-            .await?;
-        let Some(row) =
-            oauth_code::Entity::find_by_id(code_hash.to_owned()).one(&self.conn).await?
-        else {
-            return Ok(CodeRedemption::Unknown);
-        };
-        if spent.rows_affected == 1 {
-            return Ok(CodeRedemption::Redeemed(CodeRecord {
-                client_id: row.client_id,
-                user_id: row.user_id,
-                redirect_uri: row.redirect_uri,
-                scope: row.scope,
-                code_challenge: row.code_challenge,
-                expires_at: row.expires_at,
-            }));
-        }
-        if let Some(family) = row.family_id {
-            self.revoke_family(family).await?;
-        }
-        Ok(CodeRedemption::Replayed { revoked_family: row.family_id })
+    /// A code as issued, without spending it (it is checked before it is spent).
+    pub async fn find_code(&self, code_hash: &str) -> Result<Option<CodeRecord>, PersistenceError> {
+        let row = oauth_code::Entity::find_by_id(code_hash.to_owned()).one(&self.conn).await?;
+        Ok(row.map(CodeRecord::from))
     }
 
-    /// Starts the token family of a redeemed code, with its first refresh token.
-    pub async fn start_family(
+    /// Spends a code and starts the token family of `grant` with its first refresh token,
+    /// in one transaction. Exactly one caller ever gets `Redeemed`: the update is conditional
+    /// on the code being unused, and a racing one waits for it to commit, then finds the
+    /// code spent with its family already recorded, and revokes that family.
+    pub async fn redeem_code(
         &self,
         code_hash: &str,
         grant: &Grant,
         refresh_hash: String,
         refresh_expires_at: DateTime<Utc>,
-    ) -> Result<(), PersistenceError> {
+    ) -> Result<CodeRedemption, PersistenceError> {
         let now = Utc::now();
         let txn = self.conn.begin().await?;
-        oauth_family::ActiveModel {
-            id: Set(grant.family_id),
-            client_id: Set(grant.client_id.clone()),
-            user_id: Set(grant.user_id),
-            scope: Set(grant.scope.clone()),
-            created_at: Set(now),
-            revoked_at: Set(None),
-        }
-        .insert(&txn)
-        .await?;
-        oauth_code::Entity::update_many()
+        // The write comes first, so that SQLite takes its write lock before reading anything.
+        let spent = oauth_code::Entity::update_many()
+            .col_expr(oauth_code::Column::UsedAt, Expr::value(now))
             .col_expr(oauth_code::Column::FamilyId, Expr::value(grant.family_id))
             .filter(oauth_code::Column::CodeHash.eq(code_hash))
+            .filter(oauth_code::Column::UsedAt.is_null())
             .exec(&txn)
             .await?;
-        insert_refresh(&txn, grant.family_id, refresh_hash, refresh_expires_at).await?;
-        txn.commit().await?;
-        Ok(())
+        if spent.rows_affected == 1 {
+            oauth_family::ActiveModel {
+                id: Set(grant.family_id),
+                client_id: Set(grant.client_id.clone()),
+                user_id: Set(grant.user_id),
+                scope: Set(grant.scope.clone()),
+                created_at: Set(now),
+                revoked_at: Set(None),
+            }
+            .insert(&txn)
+            .await?;
+            insert_refresh(&txn, grant.family_id, refresh_hash, refresh_expires_at).await?;
+            txn.commit().await?;
+            return Ok(CodeRedemption::Redeemed);
+        }
+        txn.rollback().await?;
+        let family = oauth_code::Entity::find_by_id(code_hash.to_owned())
+            .one(&self.conn)
+            .await?
+            .and_then(|row| row.family_id);
+        if let Some(family) = family {
+            self.revoke_family(family).await?;
+        }
+        Ok(CodeRedemption::Replayed { revoked_family: family })
     }
 
     /// Spends a refresh token of `client_id` and stores its successor. Presenting a token
@@ -302,19 +308,23 @@ impl Database {
         }))
     }
 
-    /// The family a refresh token belongs to, if `client_id` holds it.
+    /// The family a refresh token belongs to, and the client it was issued to.
     pub async fn refresh_family(
         &self,
         token_hash: &str,
-        client_id: &str,
-    ) -> Result<Option<Uuid>, PersistenceError> {
+    ) -> Result<Option<(Uuid, String)>, PersistenceError> {
         let Some(token) =
             oauth_refresh_token::Entity::find_by_id(token_hash.to_owned()).one(&self.conn).await?
         else {
             return Ok(None);
         };
-        let family = oauth_family::Entity::find_by_id(token.family_id).one(&self.conn).await?;
-        Ok(family.filter(|family| family.client_id == client_id).map(|family| family.id))
+        self.family_client(token.family_id).await.map(|client| client.map(|c| (token.family_id, c)))
+    }
+
+    /// The client a token family was issued to.
+    pub async fn family_client(&self, family_id: Uuid) -> Result<Option<String>, PersistenceError> {
+        let family = oauth_family::Entity::find_by_id(family_id).one(&self.conn).await?;
+        Ok(family.map(|family| family.client_id))
     }
 
     /// Whether a family's access tokens are still honoured.

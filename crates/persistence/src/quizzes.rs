@@ -4,9 +4,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use domain::{Answer, Question, QuestionKind, RevealAnswers};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -65,6 +66,27 @@ pub struct NewAttempt {
     pub correct_count: u32,
     pub total: u32,
     pub passed: bool,
+}
+
+/// A page of a learner's attempts at a quiz and figures over all of their attempts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptHistory {
+    /// Newest first.
+    pub page: Vec<AttemptRecord>,
+    pub attempt_count: u32,
+    pub best_score: Option<u8>,
+    pub last_score: Option<u8>,
+    pub passed_ever: bool,
+}
+
+/// The aggregate row behind [`AttemptHistory`].
+#[derive(Debug, Default, FromQueryResult)]
+struct AttemptFigures {
+    attempts: i64,
+    best: Option<i32>,
+    /// 1 when an attempt passed, 0 when none did, null without attempts.
+    passed: Option<i32>,
+    last: Option<i32>,
 }
 
 /// What happened to a submission.
@@ -179,21 +201,60 @@ impl Database {
             .transpose()
     }
 
-    /// A learner's attempts at a quiz, newest first.
-    pub async fn list_attempts(
+    /// A page of a learner's attempts at a quiz, newest first, with figures over all of them:
+    /// two queries (`LIMIT`/`OFFSET`, and one aggregate row) however many attempts there are.
+    pub async fn attempt_history(
         &self,
         user_id: Uuid,
         quiz_id: Uuid,
-    ) -> Result<Vec<AttemptRecord>, PersistenceError> {
-        attempt::Entity::find()
+        limit: u32,
+        offset: u32,
+    ) -> Result<AttemptHistory, PersistenceError> {
+        let mine = |select: &mut SelectStatement| {
+            select
+                .from(attempt::Entity)
+                .and_where(attempt::Column::UserId.eq(user_id))
+                .and_where(attempt::Column::QuizId.eq(quiz_id));
+        };
+        let mut last = Query::select();
+        last.column(attempt::Column::Score)
+            .order_by(attempt::Column::AttemptNumber, Order::Desc)
+            .limit(1);
+        mine(&mut last);
+        let mut figures = Query::select();
+        figures
+            .expr_as(Expr::col(attempt::Column::Id).count(), "attempts")
+            .expr_as(Expr::col(attempt::Column::Score).max(), "best")
+            // MAX over a boolean is not portable (PostgreSQL has BOOL_OR, SQLite integers).
+            .expr_as(
+                Func::max(Expr::case(Expr::col(attempt::Column::Passed).eq(true), 1).finally(0)),
+                "passed",
+            )
+            .expr_as(Expr::SubQuery(None, Box::new(last.into())), "last");
+        mine(&mut figures);
+        let figures = match self.conn.query_one(&figures).await? {
+            Some(row) => AttemptFigures::from_query_result(&row, "")?,
+            None => AttemptFigures::default(),
+        };
+        let page = attempt::Entity::find()
             .filter(attempt::Column::UserId.eq(user_id))
             .filter(attempt::Column::QuizId.eq(quiz_id))
             .order_by_desc(attempt::Column::AttemptNumber)
+            .limit(u64::from(limit))
+            .offset(u64::from(offset))
             .all(&self.conn)
             .await?
             .into_iter()
             .map(AttemptRecord::try_from)
-            .collect()
+            .collect::<Result<_, _>>()?;
+        let score = |value: Option<i32>| value.map(u8::try_from).transpose().map_err(corrupt);
+        Ok(AttemptHistory {
+            page,
+            attempt_count: u32::try_from(figures.attempts).map_err(corrupt)?,
+            best_score: score(figures.best)?,
+            last_score: score(figures.last)?,
+            passed_ever: figures.passed == Some(1),
+        })
     }
 
     /// Stores a graded attempt as the learner's next attempt number, in one statement

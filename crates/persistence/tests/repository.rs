@@ -225,3 +225,50 @@ async fn profile_changes_touch_only_the_given_fields(db: &Database) {
     assert_eq!(reloaded.last_login.map(|t| t.timestamp()), Some(at.timestamp()));
 }
 on_every_database!(users_profile, profile_changes_touch_only_the_given_fields);
+
+async fn a_page_of_attempts_comes_from_sql_with_figures_over_every_attempt(db: &Database) {
+    use persistence::{AttemptOutcome, NewAttempt};
+    let package = package(&[chapter("a", 1, "One")], &[quiz("a", "B")]);
+    db.sync_course(&package, &bodies(&package)).await.unwrap();
+    let quiz_id = db.list_quiz_chapters().await.unwrap()[0].0;
+    let user = db.create_user(new_user("pages@example.com")).await.unwrap();
+    let empty = db.attempt_history(user.id, quiz_id, 20, 0).await.unwrap();
+    assert_eq!(
+        (empty.page.len(), empty.attempt_count, empty.best_score, empty.last_score),
+        (0, 0, None, None)
+    );
+    assert!(!empty.passed_ever);
+    for (score, passed) in [(40, false), (90, true), (60, false), (20, false), (50, false)] {
+        let attempt = NewAttempt {
+            user_id: user.id,
+            quiz_id,
+            submission_id: None,
+            answers: Default::default(),
+            score,
+            correct_count: 0,
+            total: 1,
+            passed,
+        };
+        assert!(matches!(
+            db.record_attempt(&attempt, None).await.unwrap(),
+            AttemptOutcome::Recorded(_)
+        ));
+    }
+    let page = db.attempt_history(user.id, quiz_id, 2, 1).await.unwrap();
+    let numbers: Vec<u32> = page.page.iter().map(|a| a.attempt_number).collect();
+    assert_eq!(numbers, [4, 3], "newest first, from the offset");
+    assert_eq!(
+        (page.attempt_count, page.best_score, page.last_score, page.passed_ever),
+        (5, Some(90), Some(50), true),
+        "figures cover attempts outside the page"
+    );
+    let beyond = db.attempt_history(user.id, quiz_id, 20, 5).await.unwrap();
+    assert!(beyond.page.is_empty());
+    assert_eq!(beyond.attempt_count, 5);
+    let other = db.create_user(new_user("other@example.com")).await.unwrap();
+    assert_eq!(db.attempt_history(other.id, quiz_id, 20, 0).await.unwrap().attempt_count, 0);
+}
+on_every_database!(
+    attempt_history_pages,
+    a_page_of_attempts_comes_from_sql_with_figures_over_every_attempt
+);

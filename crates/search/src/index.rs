@@ -10,7 +10,7 @@ use tantivy::collector::{Count, TopDocs};
 use tantivy::indexer::NoMergePolicy;
 use tantivy::postings::{BlockSegmentPostings, Postings, SegmentPostings};
 use tantivy::query::{
-    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, QueryParser, TermQuery,
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery,
 };
 use tantivy::schema::{FAST, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::TextAnalyzer;
@@ -20,6 +20,7 @@ use tantivy::{
 };
 use uuid::Uuid;
 
+use crate::query::{MAX_TYPO_WORDS, MAX_WORDS, units};
 use crate::rank::{LengthNorms, top_sections};
 use crate::sections::{Section, split_sections};
 use crate::snippet::{Found, WordStarts, snippet};
@@ -34,8 +35,6 @@ const PLAIN: &str = "default";
 const HEADING_BOOST: f32 = 3.0;
 const TITLE_BOOST: f32 = 2.0;
 const FUZZY_BOOST: f32 = 0.3;
-/// Words the query grammar reads as operators.
-const OPERATORS: [&str; 5] = ["AND", "OR", "NOT", "IN", "TO"];
 /// Words at least this long also match with one typo.
 const FUZZY_MIN_CHARS: usize = 5;
 
@@ -64,8 +63,6 @@ struct Fields {
 pub struct SearchIndex {
     reader: IndexReader,
     fields: Fields,
-    /// Reads a learner's query against title, heading and body (boosts are added after).
-    parser: QueryParser,
     /// The title, heading and body fields' tokenizer: lower case, English stems.
     stemmer: TextAnalyzer,
     dense: DenseTerms,
@@ -244,22 +241,6 @@ impl Fields {
     }
 }
 
-/// Collects the terms of `query` when it is nothing but optional terms, however nested
-/// (what the parser makes of words without quotes or `+`/`-`); false otherwise.
-fn only_optional_terms(query: &dyn Query, terms: &mut Vec<Term>) -> bool {
-    if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
-        boolean.get_minimum_number_should_match() <= 1
-            && boolean.clauses().iter().all(|(occur, clause)| {
-                *occur == Occur::Should && only_optional_terms(&**clause, terms)
-            })
-    } else if let Some(term) = query.downcast_ref::<TermQuery>() {
-        terms.push(term.term().clone());
-        true
-    } else {
-        false
-    }
-}
-
 /// `query` with its score multiplied by `boost`; a boosted term query still ranks by
 /// block-max WAND (tantivy folds the boost into the term's weight).
 fn boosted(query: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
@@ -278,14 +259,16 @@ fn text(tokenizer: &str, positions: bool) -> TextOptions {
     )
 }
 
-impl SearchIndex {
-    /// Indexes every section of `chapters`, taking them one at a time (a caller may fetch
-    /// each body as it goes, so that they are never all in memory at once). `fingerprint`
-    /// names the content it was built from, so a caller can tell when a rebuild is due.
-    pub fn build<C: Borrow<IndexedChapter>>(
-        chapters: impl IntoIterator<Item = C>,
-        fingerprint: String,
-    ) -> Result<Self, SearchError> {
+/// A [`SearchIndex`] being written, one chapter at a time.
+pub(crate) struct IndexBuilder {
+    index: Index,
+    writer: tantivy::IndexWriter<TantivyDocument>,
+    fields: Fields,
+    entries: Vec<Entry>,
+}
+
+impl IndexBuilder {
+    pub(crate) fn new() -> Result<Self, SearchError> {
         let mut schema = Schema::builder();
         let fields = Fields {
             // A column rather than a stored document: reading it skips the document store.
@@ -298,30 +281,37 @@ impl SearchIndex {
         };
         let index = Index::create_in_ram(schema.build());
         // Tantivy's smallest indexing budget: a larger one only raises the start-up peak.
-        let mut writer = index.writer_with_num_threads::<TantivyDocument>(1, 15_000_000)?;
+        let writer = index.writer_with_num_threads::<TantivyDocument>(1, 15_000_000)?;
         // One merge of everything at the end (below), not a merge policy's in the background.
         writer.set_merge_policy(Box::new(NoMergePolicy));
-        let mut entries = Vec::new();
-        for chapter in chapters {
-            let chapter = chapter.borrow();
-            for section in split_sections(&chapter.title, &chapter.body) {
-                writer.add_document(doc!(
-                    fields.entry => entries.len() as u64,
-                    fields.title => chapter.title.as_str(),
-                    fields.heading => section.heading.as_str(),
-                    fields.body => section.text.as_str(),
-                    fields.body_plain => section.text.as_str(),
-                ))?;
-                entries.push(Entry {
-                    chapter_id: chapter.id,
-                    chapter_slug: chapter.slug.clone(),
-                    chapter_title: chapter.title.clone(),
-                    chapter_order: chapter.order,
-                    words: WordStarts::of(&section.text),
-                    section,
-                });
-            }
+        Ok(Self { index, writer, fields, entries: Vec::new() })
+    }
+
+    /// Indexes every section of `chapter`.
+    pub(crate) fn add(&mut self, chapter: &IndexedChapter) -> Result<(), SearchError> {
+        let fields = self.fields;
+        for section in split_sections(&chapter.title, &chapter.body) {
+            self.writer.add_document(doc!(
+                fields.entry => self.entries.len() as u64,
+                fields.title => chapter.title.as_str(),
+                fields.heading => section.heading.as_str(),
+                fields.body => section.text.as_str(),
+                fields.body_plain => section.text.as_str(),
+            ))?;
+            self.entries.push(Entry {
+                chapter_id: chapter.id,
+                chapter_slug: chapter.slug.clone(),
+                chapter_title: chapter.title.clone(),
+                chapter_order: chapter.order,
+                words: WordStarts::of(&section.text),
+                section,
+            });
         }
+        Ok(())
+    }
+
+    pub(crate) fn finish(self, fingerprint: String) -> Result<SearchIndex, SearchError> {
+        let Self { index, mut writer, fields, entries } = self;
         writer.commit()?;
         // The small indexing budget leaves several segments; a query pays for each (term
         // lookups, scorers, block-max WAND), so they are merged into one.
@@ -331,8 +321,6 @@ impl SearchIndex {
         }
         writer.wait_merging_threads()?;
         let reader = index.reader()?;
-        let parser =
-            QueryParser::for_index(&index, vec![fields.title, fields.heading, fields.body]);
         let stemmer = index.tokenizer_for_field(fields.body)?;
         let dense =
             DenseTerms::build(&reader.searcher(), &[fields.title, fields.heading, fields.body])?;
@@ -341,7 +329,34 @@ impl SearchIndex {
             norms.extend(LengthNorms::of(&reader.searcher(), field)?);
         }
         let results = Cache::with_weighter(RESULT_CACHE_ITEMS, RESULT_CACHE_BYTES, PageWeight);
-        Ok(Self { reader, fields, parser, stemmer, dense, norms, entries, fingerprint, results })
+        Ok(SearchIndex { reader, fields, stemmer, dense, norms, entries, fingerprint, results })
+    }
+}
+
+impl SearchIndex {
+    /// Indexes every section of `chapters`, taking them one at a time (a caller may fetch
+    /// each body as it goes, so that they are never all in memory at once). `fingerprint`
+    /// names the content it was built from, so a caller can tell when a rebuild is due.
+    pub fn build<C: Borrow<IndexedChapter>>(
+        chapters: impl IntoIterator<Item = C>,
+        fingerprint: String,
+    ) -> Result<Self, SearchError> {
+        let mut builder = IndexBuilder::new()?;
+        for chapter in chapters {
+            builder.add(chapter.borrow())?;
+        }
+        builder.finish(fingerprint)
+    }
+
+    /// The words the index makes of `text` (lower case, English stems), in order.
+    pub(crate) fn words(&self, text: &str) -> Vec<String> {
+        let mut analyzer = self.stemmer.clone();
+        let mut stream = analyzer.token_stream(text);
+        let mut words = Vec::new();
+        while let Some(token) = stream.next() {
+            words.push(token.text.clone());
+        }
+        words
     }
 
     pub fn fingerprint(&self) -> &str {
@@ -371,93 +386,99 @@ impl SearchIndex {
         (index, text)
     }
 
-    /// The learner's words as one query over title, heading and body, each match boosted by
-    /// its field. A plain bag of words becomes one flat union of boosted term queries: its
-    /// terms are ranked by [`top_sections`], and the typo-tolerant pass that wraps it is a
-    /// shape tantivy ranks with block-max WAND (the parser's own shape nests a union per
-    /// word, which scores every matching section).
+    /// The learner's query (read by [`units`], at most [`MAX_WORDS`] words) as one union
+    /// over title, heading and body, each match boosted by its field: a term per word, a
+    /// phrase per quoted text or identifier of several words. A plain bag of words is ranked
+    /// term at a time by [`top_sections`]; with phrases, tantivy ranks it.
     fn exact_query(&self, text: &str) -> ExactQuery {
-        let terms = match self.plain_word_terms(text) {
-            Some(terms) => terms,
-            None => {
-                // Lenient: a stray `:` or unbalanced quote in a learner's question is not an
-                // error.
-                let parsed = self.parser.parse_query_lenient(text).0;
-                let mut terms = Vec::new();
-                if !only_optional_terms(&*parsed, &mut terms) {
-                    return ExactQuery { query: self.with_field_boosts(&*parsed), terms: None };
-                }
-                terms
-            }
-        };
-        let clauses = terms
-            .iter()
-            .map(|term| {
-                let boost = self.fields.boost(term.field());
-                let query = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
-                (Occur::Should, boosted(Box::new(query), boost))
-            })
-            .collect();
-        ExactQuery { query: Box::new(BooleanQuery::new(clauses)), terms: Some(terms) }
-    }
-
-    /// The terms the parser would make of `text` when it is only words (no quotes, operators
-    /// or field names), without running the parser, whose grammar was a tenth of a search's
-    /// cost. `None` for anything else.
-    fn plain_word_terms(&self, text: &str) -> Option<Vec<Term>> {
-        let plain = text.chars().all(|c| c.is_alphanumeric() || c.is_whitespace())
-            && !text.split_whitespace().any(|word| OPERATORS.contains(&word));
-        if !plain {
-            return None;
-        }
         let Fields { title, heading, body, .. } = self.fields;
         let mut analyzer = self.stemmer.clone();
-        let mut stream = analyzer.token_stream(text);
-        let mut terms = Vec::new();
-        while let Some(token) = stream.next() {
-            // A repeated word counts once, as the parser has it.
+        let mut left = MAX_WORDS;
+        let mut terms: Vec<Term> = Vec::new();
+        let mut phrases: Vec<Vec<(usize, String)>> = Vec::new();
+        for unit in units(text) {
+            let mut words = Vec::new();
+            let mut stream = analyzer.token_stream(unit.text);
+            while words.len() < left
+                && let Some(token) = stream.next()
+            {
+                words.push((token.position, token.text.clone()));
+            }
+            left -= words.len();
+            match words.as_slice() {
+                [] => {}
+                [(_, word)] => {
+                    // A repeated word counts once.
+                    for field in [title, heading, body] {
+                        let term = Term::from_field_text(field, word);
+                        if !terms.contains(&term) {
+                            terms.push(term);
+                        }
+                    }
+                }
+                _ => phrases.push(words),
+            }
+            if left == 0 {
+                break;
+            }
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .map(|term| {
+                let query = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+                (Occur::Should, boosted(Box::new(query), self.fields.boost(term.field())))
+            })
+            .collect();
+        let plain = phrases.is_empty();
+        for words in phrases {
             for field in [title, heading, body] {
-                let term = Term::from_field_text(field, &token.text);
-                if !terms.contains(&term) {
-                    terms.push(term);
+                let terms = words
+                    .iter()
+                    .map(|(position, word)| (*position, Term::from_field_text(field, word)))
+                    .collect();
+                let phrase = PhraseQuery::new_with_offset(terms);
+                clauses.push((Occur::Should, boosted(Box::new(phrase), self.fields.boost(field))));
+            }
+        }
+        ExactQuery { query: Box::new(BooleanQuery::new(clauses)), terms: plain.then_some(terms) }
+    }
+
+    /// The exact query plus one-typo matches of at most [`MAX_TYPO_WORDS`] of the longer
+    /// words outside quotes, boosted below exact ones. Words the index does not hold as they
+    /// are written (likely the typos) are chosen first.
+    fn tolerant_query(
+        &self,
+        searcher: &Searcher,
+        text: &str,
+        exact: &dyn Query,
+    ) -> Result<Box<dyn Query>, SearchError> {
+        let body_plain = self.fields.body_plain;
+        let mut words: Vec<String> = Vec::new();
+        for unit in units(text).into_iter().filter(|unit| !unit.quoted) {
+            for word in unit.text.split(|c: char| !c.is_alphanumeric()) {
+                let word = word.to_lowercase();
+                if word.chars().count() >= FUZZY_MIN_CHARS
+                    && word.chars().all(char::is_alphabetic)
+                    && !words.contains(&word)
+                {
+                    words.push(word);
                 }
             }
         }
-        Some(terms)
-    }
-
-    /// `query` with each term and phrase boosted by its field, the rest of its shape kept.
-    fn with_field_boosts(&self, query: &dyn Query) -> Box<dyn Query> {
-        if let Some(boolean) = query.downcast_ref::<BooleanQuery>() {
-            let clauses = boolean
-                .clauses()
-                .iter()
-                .map(|(occur, clause)| (*occur, self.with_field_boosts(&**clause)))
-                .collect();
-            Box::new(BooleanQuery::new(clauses))
-        } else if let Some(term) = query.downcast_ref::<TermQuery>() {
-            boosted(query.box_clone(), self.fields.boost(term.term().field()))
-        } else if let Some(phrase) = query.downcast_ref::<PhraseQuery>() {
-            boosted(query.box_clone(), self.fields.boost(phrase.field()))
-        } else {
-            query.box_clone()
+        let mut candidates = Vec::with_capacity(words.len());
+        for word in words {
+            let term = Term::from_field_text(body_plain, &word);
+            let known = searcher.doc_freq(&term)? > 0;
+            candidates.push((known, term));
         }
-    }
-
-    /// The exact query plus one-typo matches of the longer words, boosted below exact ones.
-    fn tolerant_query(&self, text: &str, exact: &dyn Query) -> Box<dyn Query> {
-        let body_plain = self.fields.body_plain;
+        // Stable: in query order within the unknown words, then within the known ones.
+        candidates.sort_by_key(|(known, _)| *known);
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, exact.box_clone())];
-        let outside_quotes = text.split('"').step_by(2).collect::<Vec<_>>().join(" ");
-        for word in outside_quotes.split(|c: char| !c.is_alphanumeric()) {
-            if word.chars().count() >= FUZZY_MIN_CHARS && word.chars().all(char::is_alphabetic) {
-                let term = Term::from_field_text(body_plain, &word.to_lowercase());
-                let fuzzy = FuzzyTermQuery::new(term, 1, true);
-                clauses
-                    .push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), FUZZY_BOOST))));
-            }
+        for (_, term) in candidates.into_iter().take(MAX_TYPO_WORDS) {
+            let fuzzy = FuzzyTermQuery::new(term, 1, true);
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), FUZZY_BOOST))));
         }
-        Box::new(BooleanQuery::new(clauses))
+        Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
     /// The page of sections the exact query ranks highest: term at a time when it is a plain
@@ -605,7 +626,7 @@ impl SearchIndex {
         // Typo tolerance only when exact matches do not fill the page: it could only add
         // results ranked below them, and it costs the most on common words.
         if total < offset + limit.max(1) {
-            let tolerant = self.tolerant_query(text, &*exact);
+            let tolerant = self.tolerant_query(&searcher, text, &*exact)?;
             total = searcher.search(&*tolerant, &Count)?;
             ranked = rank(&searcher, &*tolerant, limit, offset)?;
         }
@@ -680,24 +701,20 @@ mod tests {
         SearchIndex::build(chapters.into_iter().chain(filler), "test".into()).unwrap()
     }
 
-    fn parsed_terms(index: &SearchIndex, text: &str) -> Vec<Term> {
-        let mut terms = Vec::new();
-        assert!(only_optional_terms(&*index.parser.parse_query_lenient(text).0, &mut terms));
-        terms
-    }
-
     #[test]
-    fn plain_words_make_the_terms_the_parser_would() {
+    fn plain_words_make_one_term_per_distinct_word_and_field() {
         let index = index();
-        for text in
-            ["retry budget", "How DOES the Budgets work", "the the budget", "step 42 données"]
+        for (text, words) in
+            [("retry budget", 2), ("How DOES the Budgets work", 5), ("the the budget", 2)]
         {
-            assert_eq!(index.plain_word_terms(text), Some(parsed_terms(&index, text)), "{text}");
+            let terms = index.exact_query(text).terms.unwrap();
+            assert_eq!(terms.len(), words * 3, "{text}");
         }
     }
 
-    /// Counts and ranks `text` as the flat union (term at a time) and as tantivy ranks the
-    /// parser's nested query, and asserts that both agree.
+    /// Counts and ranks `text` term at a time (and from dense bits) and as tantivy ranks a
+    /// union per word of its fields' terms (the shape tantivy's own query parser makes), and
+    /// asserts that both agree.
     fn assert_ranked_as_tantivy_ranks(
         index: &SearchIndex,
         text: &str,
@@ -706,28 +723,42 @@ mod tests {
     ) {
         let searcher = index.reader.searcher();
         let flat = index.exact_query(text);
-        let nested = index.with_field_boosts(&*index.parser.parse_query_lenient(text).0);
-        assert!(flat.terms.is_some(), "{text}");
-        let flat_total = index.count(&searcher, &*flat.query, flat.terms.as_deref()).unwrap();
-        let nested_total = searcher.search(&*nested, &Count).unwrap();
-        assert_eq!(flat_total, nested_total, "{text}");
-        let flat_top = index
-            .rank_exact(&searcher, &*flat.query, flat.terms.as_deref(), limit, offset)
-            .unwrap();
-        let nested_top = rank(&searcher, &*nested, limit, offset).unwrap();
-        assert_eq!(flat_top.len(), nested_top.len(), "{text}");
-        for ((flat_score, flat_doc), (nested_score, nested_doc)) in flat_top.iter().zip(&nested_top)
+        let terms = flat.terms.as_deref().unwrap();
+        // Terms come per word, one per field.
+        let words = terms
+            .chunks(3)
+            .map(|fields| {
+                let clauses = fields
+                    .iter()
+                    .map(|term| {
+                        let query = TermQuery::new(term.clone(), IndexRecordOption::WithFreqs);
+                        (Occur::Should, boosted(Box::new(query), index.fields.boost(term.field())))
+                    })
+                    .collect();
+                (Occur::Should, Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>)
+            })
+            .collect();
+        let nested = BooleanQuery::new(words);
+        let flat_total = index.count(&searcher, &*flat.query, Some(terms)).unwrap();
+        let tantivy_total = searcher.search(&nested, &Count).unwrap();
+        assert_eq!(flat_total, tantivy_total, "{text}");
+        let flat_top =
+            index.rank_exact(&searcher, &*flat.query, Some(terms), limit, offset).unwrap();
+        let tantivy_top = rank(&searcher, &nested, limit, offset).unwrap();
+        assert_eq!(flat_top.len(), tantivy_top.len(), "{text}");
+        for ((flat_score, flat_doc), (tantivy_score, tantivy_doc)) in
+            flat_top.iter().zip(&tantivy_top)
         {
-            assert_eq!(flat_doc, nested_doc, "{text} (limit {limit}, offset {offset})");
+            assert_eq!(flat_doc, tantivy_doc, "{text} (limit {limit}, offset {offset})");
             assert!(
-                (flat_score - nested_score).abs() < 1e-4,
-                "{text}: {flat_score} vs {nested_score}"
+                (flat_score - tantivy_score).abs() < 1e-4,
+                "{text}: {flat_score} vs {tantivy_score}"
             );
         }
     }
 
     #[test]
-    fn the_flat_query_counts_and_ranks_as_the_parsers_nested_one() {
+    fn term_at_a_time_counts_and_ranks_as_tantivy_does() {
         let index = index();
         for text in [
             "retry budget",
@@ -791,11 +822,43 @@ mod tests {
     }
 
     #[test]
-    fn anything_but_plain_words_goes_to_the_parser() {
+    fn phrases_and_identifiers_are_ranked_by_tantivy_and_query_syntax_is_plain_words() {
         let index = index();
-        for text in ["\"retry budget\"", "tool_call", "title:retry", "retry AND budget", "-budget"]
-        {
-            assert_eq!(index.plain_word_terms(text), None, "{text}");
+        for text in ["\"retry budget\"", "tool_call", "gpt-4o"] {
+            assert!(index.exact_query(text).terms.is_none(), "{text}");
         }
+        for (syntax, words) in [
+            ("heading:budgets", "heading budgets"),
+            ("+retry -budget^3", "retry budget 3"),
+            ("[retry TO tool]", "retry to tool"),
+            ("title: IN [retry budget]", "title in retry budget"),
+            ("retr* AND budg?", "retr and budg"),
+        ] {
+            assert_eq!(index.exact_query(syntax).terms, index.exact_query(words).terms, "{syntax}");
+            assert_eq!(
+                index.search(syntax, 10, 0).unwrap(),
+                index.search(words, 10, 0).unwrap(),
+                "{syntax}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_query_searches_at_most_max_words_words_and_max_typo_words_with_typos() {
+        let index = index();
+        let long: Vec<String> = (0..MAX_WORDS + 10).map(|n| format!("filler{n}")).collect();
+        let terms = index.exact_query(&long.join(" ")).terms.unwrap();
+        assert_eq!(terms.len(), MAX_WORDS * 3, "the words after the first {MAX_WORDS} are ignored");
+        let phrase = format!("\"{}\"", long.join(" "));
+        let mut words = 0;
+        index.exact_query(&phrase).query.query_terms(&mut |_, _| words += 1);
+        assert_eq!(words, MAX_WORDS * 3, "a phrase counts its words");
+
+        let typos = "budgeta retrys toolz callls resultz wordss parts";
+        let searcher = index.reader.searcher();
+        let exact = index.exact_query(typos);
+        let tolerant = index.tolerant_query(&searcher, typos, &*exact.query).unwrap();
+        let clauses = tolerant.downcast_ref::<BooleanQuery>().unwrap().clauses().len();
+        assert_eq!(clauses, 1 + MAX_TYPO_WORDS);
     }
 }

@@ -364,7 +364,8 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         .map_err(|source| StartError::Listen { address: address.clone(), source })?;
     // Built in the background, so start-up does not wait on it; searches answer 503 until
     // the first build is in (a few milliseconds for the sample course).
-    let search = api::search_index::empty().map_err(|e| StartError::Search(e.to_string()))?;
+    let policy = AccessPolicy { free_chapters: settings.access.free_chapters };
+    let search = api::search_index::empty(policy).map_err(|e| StartError::Search(e.to_string()))?;
     let refresher = tokio::spawn(refresh_search_index(db.clone(), store.clone(), search.clone()));
     let activity = Activity::default();
     let flusher = tokio::spawn(flush_activity_every_minute(activity.clone(), db.clone()));
@@ -386,7 +387,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
         settings: ApiSettings {
             public_url: settings.server.public_url.clone(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
-            access_policy: AccessPolicy { free_chapters: settings.access.free_chapters },
+            access_policy: policy,
             upgrade_url: settings.upgrade_url(),
             oauth: api::oauth::OAuthSettings {
                 access_token_lifetime: Duration::from_secs(

@@ -5,10 +5,13 @@
 //!   `client_secret` in the body (`client_secret_post`), never both; bodies are form-encoded
 //!   or JSON. A failed authentication is 401 `invalid_client`.
 //! - A code is single-use, lives 5 minutes, and is bound to its client, its redirect URI and
-//!   its PKCE challenge. A code presented twice is `invalid_grant` and revokes what its first
-//!   use issued.
+//!   its PKCE challenge, which are checked before it is spent (a failed check leaves it
+//!   usable). Spending it and starting its token family are one transaction, so a code
+//!   presented twice, even concurrently, is `invalid_grant` and revokes what its first use
+//!   issued.
 //! - Refresh tokens rotate: each use returns a new one. A rotated token presented again
 //!   revokes its whole family.
+//! - A client revokes only tokens issued to it (RFC 7009 §2.1).
 //! - Answers carry `Cache-Control: no-store`; errors are `{error, error_description}`.
 
 use actix_web::http::{StatusCode, header};
@@ -17,7 +20,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
 use domain::oauth::{constant_time_eq, secret_hash, verifier_matches};
-use persistence::{ClientRecord, CodeRedemption, Grant, Rotation};
+use persistence::{ClientRecord, CodeRecord, CodeRedemption, Grant, Rotation};
 use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -118,33 +121,49 @@ fn basic_credentials(request: &HttpRequest) -> Option<(String, String)> {
     Some((unescape(id)?, unescape(secret)?))
 }
 
-/// The authenticated client, by one method only.
-async fn authenticate(
-    state: &AppState,
+/// The client credentials a request presents, by one method only (not yet checked).
+struct ClientCredentials {
+    client_id: String,
+    secret: String,
+}
+
+fn presented_credentials(
     request: &HttpRequest,
     body: &TokenRequest,
-) -> Result<ClientRecord, OAuthError> {
+) -> Result<ClientCredentials, OAuthError> {
     let basic = basic_credentials(request);
     let posted = body
         .client_secret
         .clone()
         .map(|secret| (body.client_id.clone().unwrap_or_default(), secret));
-    let (id, secret) = match (basic, posted) {
+    match (basic, posted) {
         (Some(_), Some(_)) => {
-            return Err(OAuthError::new(
-                "invalid_request",
-                "Use one client authentication method.",
-            ));
+            Err(OAuthError::new("invalid_request", "Use one client authentication method."))
         }
-        (Some(credentials), None) | (None, Some(credentials)) => credentials,
+        (Some((client_id, secret)), None) | (None, Some((client_id, secret))) => {
+            Ok(ClientCredentials { client_id, secret })
+        }
         (None, None) => {
-            return Err(OAuthError::new("invalid_client", "Client authentication is required."));
+            Err(OAuthError::new("invalid_client", "Client authentication is required."))
         }
-    };
-    let client = state.db.find_client(&id).await.map_err(|_| unavailable())?;
+    }
+}
+
+/// Client authentication, the first step of both endpoints: the client the request's
+/// credentials prove, or 401 `invalid_client`.
+async fn authenticate(
+    state: &AppState,
+    request: &HttpRequest,
+    body: &TokenRequest,
+) -> Result<ClientRecord, OAuthError> {
+    let credentials = presented_credentials(request, body)?;
+    let client = state.db.find_client(&credentials.client_id).await.map_err(|_| unavailable())?;
     match client {
         Some(client)
-            if constant_time_eq(client.secret_hash.as_bytes(), secret_hash(&secret).as_bytes()) =>
+            if constant_time_eq(
+                client.secret_hash.as_bytes(),
+                secret_hash(&credentials.secret).as_bytes(),
+            ) =>
         {
             Ok(client)
         }
@@ -264,7 +283,10 @@ fn fresh_refresh(state: &AppState) -> (String, chrono::DateTime<Utc>) {
     (random_secret(), Utc::now() + state.settings.oauth.refresh_token_lifetime)
 }
 
-/// The code's grant and a first refresh token, after every check the code is bound to.
+/// The code's grant and a first refresh token. The code is checked against everything it is
+/// bound to before it is spent, so a request that fails a check (a wrong verifier, say)
+/// leaves it usable; a spent code presented again with the right bindings revokes what its
+/// first use was issued.
 async fn redeem_code(
     state: &AppState,
     client: &ClientRecord,
@@ -275,38 +297,13 @@ async fn redeem_code(
         .as_deref()
         .ok_or_else(|| OAuthError::new("invalid_request", "code is required."))?;
     let code_hash = secret_hash(code);
-    let redemption = state.db.redeem_code(&code_hash).await.map_err(|_| unavailable())?;
-    let record = match redemption {
-        CodeRedemption::Redeemed(record) => record,
-        CodeRedemption::Replayed { revoked_family } => {
-            if let Some(family) = revoked_family {
-                state.auth.revocations.forget(family);
-            }
-            return Err(OAuthError::new(
-                "invalid_grant",
-                "This code was already used; the tokens it was exchanged for are revoked.",
-            ));
-        }
-        CodeRedemption::Unknown => return Err(OAuthError::new("invalid_grant", "Unknown code.")),
-    };
-    let invalid = |why: &str| Err(OAuthError::new("invalid_grant", why.to_owned()));
-    if record.client_id != client.client_id {
-        return invalid("The code was issued to another client.");
-    }
-    if body.redirect_uri.as_deref() != Some(record.redirect_uri.as_str()) {
-        return invalid("redirect_uri differs from the authorization request's.");
-    }
-    if record.expires_at <= Utc::now() {
-        return invalid("The code has expired.");
-    }
-    match (&record.code_challenge, body.code_verifier.as_deref()) {
-        (Some(challenge), Some(verifier)) if verifier_matches(challenge, verifier) => {}
-        (None, None) => {}
-        (Some(_), _) => return invalid("The PKCE code_verifier does not match the challenge."),
-        (None, Some(_)) => {
-            return invalid("A code_verifier was sent for a code without a challenge.");
-        }
-    }
+    let record = state
+        .db
+        .find_code(&code_hash)
+        .await
+        .map_err(|_| unavailable())?
+        .ok_or_else(|| OAuthError::new("invalid_grant", "Unknown code."))?;
+    check_code_bindings(&record, client, body)?;
     let grant = Grant {
         family_id: Uuid::new_v4(),
         client_id: client.client_id.clone(),
@@ -314,43 +311,96 @@ async fn redeem_code(
         scope: record.scope,
     };
     let (refresh, expires_at) = fresh_refresh(state);
-    state
+    let redemption = state
         .db
-        .start_family(&code_hash, &grant, secret_hash(&refresh), expires_at)
+        .redeem_code(&code_hash, &grant, secret_hash(&refresh), expires_at)
         .await
         .map_err(|_| unavailable())?;
-    Ok((grant, refresh))
+    match redemption {
+        CodeRedemption::Redeemed => Ok((grant, refresh)),
+        CodeRedemption::Replayed { revoked_family } => {
+            if let Some(family) = revoked_family {
+                state.auth.revocations.forget(family);
+            }
+            Err(OAuthError::new(
+                "invalid_grant",
+                "This code was already used; the tokens it was exchanged for are revoked.",
+            ))
+        }
+    }
+}
+
+/// The client, redirect URI, lifetime and PKCE challenge a code is bound to (RFC 6749
+/// §4.1.3, RFC 7636 §4.6). An expired code that was spent is left to the replay check.
+fn check_code_bindings(
+    record: &CodeRecord,
+    client: &ClientRecord,
+    body: &TokenRequest,
+) -> Result<(), OAuthError> {
+    let invalid = |why: &str| Err(OAuthError::new("invalid_grant", why.to_owned()));
+    if record.client_id != client.client_id {
+        return invalid("The code was issued to another client.");
+    }
+    if body.redirect_uri.as_deref() != Some(record.redirect_uri.as_str()) {
+        return invalid("redirect_uri differs from the authorization request's.");
+    }
+    if !record.spent && record.expires_at <= Utc::now() {
+        return invalid("The code has expired.");
+    }
+    match (&record.code_challenge, body.code_verifier.as_deref()) {
+        (Some(challenge), Some(verifier)) if verifier_matches(challenge, verifier) => Ok(()),
+        (None, None) => Ok(()),
+        (Some(_), _) => invalid("The PKCE code_verifier does not match the challenge."),
+        (None, Some(_)) => invalid("A code_verifier was sent for a code without a challenge."),
+    }
 }
 
 /// `POST /oauth/revoke` (RFC 7009): revokes the sign-in a refresh or access token belongs
-/// to. Always 200 for an authenticated client, whether or not the token was known.
+/// to. 200 for an authenticated client whether or not the token was known (§2.2); a token
+/// issued to another client is refused with 400 `unauthorized_client` and left as it is
+/// (§2.1: the server verifies the token was issued to the client asking).
 pub(super) async fn revoke(
     state: web::Data<AppState>,
+    limits: web::Data<RateLimits>,
     request: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
     let outcome = async {
         let body = parse_body(&request, &body)?;
-        let client = authenticate(&state, &request, &body).await?;
+        let client = authenticate_within_limits(&state, &limits, &request, &body).await?;
         let token = body
             .token
             .as_deref()
             .ok_or_else(|| OAuthError::new("invalid_request", "token is required."))?;
-        let by_refresh = state
-            .db
-            .refresh_family(&secret_hash(token), &client.client_id)
-            .await
-            .map_err(|_| unavailable())?;
-        let family = by_refresh
-            .or_else(|| state.auth.tokens.verify(token).and_then(|subject| subject.family));
-        if let Some(family) = family {
-            state.db.revoke_family(family).await.map_err(|_| unavailable())?;
-            state.auth.revocations.forget(family);
+        let Some((family, holder)) = token_family(&state, token).await? else {
+            return Ok(());
+        };
+        if holder != client.client_id {
+            return Err(OAuthError::new(
+                "unauthorized_client",
+                "This token was issued to another client.",
+            ));
         }
+        state.db.revoke_family(family).await.map_err(|_| unavailable())?;
+        state.auth.revocations.forget(family);
         Ok::<(), OAuthError>(())
     };
     match outcome.await {
         Ok(()) => HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).finish(),
         Err(error) => error.response(),
     }
+}
+
+/// The family a refresh or access token belongs to, with the client it was issued to.
+async fn token_family(state: &AppState, token: &str) -> Result<Option<(Uuid, String)>, OAuthError> {
+    let by_refresh =
+        state.db.refresh_family(&secret_hash(token)).await.map_err(|_| unavailable())?;
+    if by_refresh.is_some() {
+        return Ok(by_refresh);
+    }
+    let Some(family) = state.auth.tokens.verify(token).and_then(|subject| subject.family) else {
+        return Ok(None);
+    };
+    let holder = state.db.family_client(family).await.map_err(|_| unavailable())?;
+    Ok(holder.map(|holder| (family, holder)))
 }

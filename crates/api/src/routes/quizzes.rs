@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
-use domain::{Answer, GradedQuestion, QuestionKind, RevealAnswers, Submitted};
+use domain::{Answer, GradedQuestion, QuestionKind, Submitted};
 use paperclip::actix::web::{Data, Json, Path, Query};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use persistence::{AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuiz};
@@ -137,9 +137,13 @@ pub struct QuestionResult {
     pub question_id: Uuid,
     /// The answer as graded; null when unanswered.
     pub selected: Option<AnswerValue>,
-    pub is_correct: bool,
+    /// Whether the answer was right. Null when the quiz reveals answers only after a pass
+    /// (`reveal_answers: after_pass`) and this attempt failed: the attempt then shows only
+    /// its score, so the key cannot be worked out by elimination.
+    pub is_correct: Option<bool>,
     /// Null when the quiz reveals answers only after a pass and this attempt failed.
     pub correct_answer: Option<AnswerValue>,
+    /// Null when the quiz reveals answers only after a pass and this attempt failed.
     pub explanation: Option<String>,
 }
 
@@ -268,7 +272,7 @@ fn result_body(
     attempt: &AttemptRecord,
     grade: &domain::Grade,
 ) -> SubmissionResult {
-    let reveal = quiz.reveal_answers == RevealAnswers::Always || attempt.passed;
+    let reveal = quiz.reveal_answers.shows_key(attempt.passed);
     let questions: HashMap<Uuid, &domain::Question> =
         quiz.questions.iter().map(|q| (q.id, &q.question)).collect();
     let results = grade
@@ -279,7 +283,7 @@ fn result_body(
             QuestionResult {
                 question_id: outcome.question_id,
                 selected: outcome.selected.as_ref().map(AnswerValue::from),
-                is_correct: outcome.is_correct,
+                is_correct: reveal.then_some(outcome.is_correct),
                 correct_answer: question.filter(|_| reveal).map(|q| AnswerValue::from(&q.answer)),
                 explanation: question.filter(|_| reveal).map(|q| q.explanation.clone()),
             }
@@ -452,13 +456,12 @@ pub async fn quiz_results(
 ) -> Result<Json<QuizResults>, ApiError> {
     page.validate().map_err(|errors| ApiError::from_validation(&errors))?;
     let quiz = open_quiz(&state, &caller, &quiz_id).await?;
-    let attempts = state.db.list_attempts(caller.id, quiz.id).await?;
-    let limit = page.limit.unwrap_or(20) as usize;
-    let offset = page.offset.unwrap_or(0) as usize;
-    let items = attempts
+    let limit = page.limit.unwrap_or(20);
+    let offset = page.offset.unwrap_or(0);
+    let history = state.db.attempt_history(caller.id, quiz.id, limit, offset).await?;
+    let items = history
+        .page
         .iter()
-        .skip(offset)
-        .take(limit)
         .map(|a| AttemptSummary {
             attempt_id: a.id,
             attempt_number: a.attempt_number,
@@ -471,10 +474,10 @@ pub async fn quiz_results(
         .collect();
     Ok(Json(QuizResults {
         items,
-        total: attempts.len(),
-        attempt_count: attempts.len(),
-        best_score: attempts.iter().map(|a| a.score).max(),
-        last_score: attempts.first().map(|a| a.score),
-        passed_ever: attempts.iter().any(|a| a.passed),
+        total: history.attempt_count as usize,
+        attempt_count: history.attempt_count as usize,
+        best_score: history.best_score,
+        last_score: history.last_score,
+        passed_ever: history.passed_ever,
     }))
 }

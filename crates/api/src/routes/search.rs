@@ -1,7 +1,9 @@
-//! `GET /api/v1/search`: ranked passages, locked chapters shown without their text.
+//! `GET /api/v1/search`: ranked passages of the chapters the caller opens, and locked
+//! chapters listed by title without anything of their text.
 
 use paperclip::actix::web::{Data, Json, Query};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
+use search::{Found, LockedChapter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
@@ -12,7 +14,10 @@ use crate::{ApiError, AppState};
 /// Search parameters.
 #[derive(Debug, Deserialize, Validate, Apiv2Schema)]
 pub struct SearchParams {
-    /// What to look for, 2–200 characters; "quoted phrases" match in order.
+    /// What to look for, 2–200 characters: words, "quoted phrases" (words in order) and
+    /// identifiers (`tool_choice`). Nothing else is syntax: `body:x`, `[a TO z]`, `AND`,
+    /// `+x`, `x*` and the like are read as the words in them. Words after the 24th are
+    /// ignored, and at most 4 words also match with a typo.
     pub q: String,
     /// 1–50, default 10.
     #[validate(range(min = 1, max = 50, message = "must be 1 to 50"))]
@@ -22,7 +27,7 @@ pub struct SearchParams {
     pub offset: Option<u32>,
 }
 
-/// One matching passage.
+/// One matching passage, or a chapter the caller's tier does not open.
 #[derive(Debug, Serialize, Apiv2Schema)]
 pub struct SearchResult {
     pub chapter_id: Uuid,
@@ -35,8 +40,13 @@ pub struct SearchResult {
     /// The original text around the matches, matches in `**`, at most 300 characters; null
     /// when locked.
     pub snippet: Option<String>,
-    pub score: f32,
-    /// True when the caller's tier does not open the chapter.
+    /// Relevance (higher is better); null when locked: a locked chapter is listed by its
+    /// title, not ranked by its text.
+    pub score: Option<f32>,
+    /// True when the caller's tier does not open the chapter. Locked chapters are listed
+    /// once each, first, when the query names a word of their title; their text is never
+    /// searched for the caller, so neither their presence, their order nor `total` says
+    /// anything about it.
     pub locked: bool,
 }
 
@@ -45,15 +55,17 @@ pub struct SearchResult {
 pub struct SearchResults {
     /// The query as searched (trimmed).
     pub query: String,
-    /// Matching sections in all pages.
+    /// Results in all pages: the matching sections the caller may read, plus the locked
+    /// chapters listed.
     pub total: usize,
     pub results: Vec<SearchResult>,
 }
 
 /// Search the course
 ///
-/// Ranked sections for a query, with a snippet quoting the original text. Results in
-/// chapters the caller's tier does not open show only the chapter and `locked: true`.
+/// Ranked sections for a query, with a snippet quoting the original text. Chapters the
+/// caller's tier does not open are never searched; those whose title the query names are
+/// listed first, with only the chapter and `locked: true`.
 #[api_v2_operation(operation_id = "searchCourse", tags(Search))]
 pub async fn search_course(
     state: Data<AppState>,
@@ -73,26 +85,49 @@ pub async fn search_course(
             "The search index is being built; try again in a few seconds.".into(),
         ));
     }
-    let page = index.search(query, limit, offset).map_err(ApiError::internal)?;
     let policy = state.settings.access_policy;
+    let page = index
+        .search(query, policy.opens_up_to(caller.tier), limit, offset)
+        .map_err(ApiError::internal)?;
     let results = page
-        .hits
-        .iter()
-        .map(|hit| {
-            let locked = !policy.decide(caller.tier, hit.chapter_order).granted;
-            // A locked chapter's passage never leaves the server: not even its section name.
-            let open = |text: &String| (!locked).then(|| text.clone());
-            SearchResult {
-                chapter_id: hit.chapter_id,
-                chapter_slug: hit.chapter_slug.clone(),
-                chapter_title: hit.chapter_title.clone(),
-                section: open(&hit.section),
-                section_anchor: open(&hit.section_anchor),
-                snippet: open(&hit.snippet),
-                score: hit.score,
-                locked,
+        .results
+        .into_iter()
+        .map(|found| match found {
+            // The index searched only the chapters the caller opens; checked again all the
+            // same, since a passage of a locked chapter must never leave the server.
+            Found::Passage(hit) if policy.decide(caller.tier, hit.chapter_order).granted => {
+                SearchResult {
+                    chapter_id: hit.chapter_id,
+                    chapter_slug: hit.chapter_slug,
+                    chapter_title: hit.chapter_title,
+                    section: Some(hit.section),
+                    section_anchor: Some(hit.section_anchor),
+                    snippet: Some(hit.snippet),
+                    score: Some(hit.score),
+                    locked: false,
+                }
             }
+            Found::Passage(hit) => locked(LockedChapter {
+                chapter_id: hit.chapter_id,
+                chapter_slug: hit.chapter_slug,
+                chapter_title: hit.chapter_title,
+                chapter_order: hit.chapter_order,
+            }),
+            Found::Locked(chapter) => locked(chapter),
         })
         .collect();
     Ok(Json(SearchResults { query: query.to_owned(), total: page.total, results }))
+}
+
+fn locked(chapter: LockedChapter) -> SearchResult {
+    SearchResult {
+        chapter_id: chapter.chapter_id,
+        chapter_slug: chapter.chapter_slug,
+        chapter_title: chapter.chapter_title,
+        section: None,
+        section_anchor: None,
+        snippet: None,
+        score: None,
+        locked: true,
+    }
 }

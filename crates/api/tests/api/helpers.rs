@@ -287,7 +287,7 @@ async fn start(
         failed_logins: options.failed_logins,
     };
     let activity = Activity::default();
-    let search = api::search_index::empty().unwrap();
+    let search = api::search_index::empty(settings().access_policy).unwrap();
     // An app without a database starts with an empty index, like a server during an outage.
     let _ = api::search_index::refresh(&db, &store, &search).await;
     let metrics = Metrics::new(&db, &store);

@@ -12,7 +12,7 @@ use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{PASSWORD, TestApp, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, spawn_app, spawn_app_on_postgres};
 
 const REDIRECT: &str = "https://chat.openai.com/aip/g-test/oauth/callback";
 const SECRET: &str = "test-client-secret-0123456789";
@@ -451,6 +451,108 @@ async fn a_pkce_verifier_that_does_not_match_is_invalid_grant() {
     let (status, body) = exchange(&app, "gpt", &code, Some(&wrong)).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
     assert!(body["error_description"].as_str().unwrap().contains("code_verifier"));
+}
+
+#[tokio::test]
+async fn a_code_is_checked_before_it_is_spent_so_a_failed_check_does_not_burn_it() {
+    let app = spawn_app().await;
+    register_client(&app, "gpt").await;
+    register_client(&app, "other").await;
+    let code = authorized_code(&app, "gpt", "unburnt@example.com", true).await;
+    let wrong = "x".repeat(43);
+    assert_eq!(exchange(&app, "gpt", &code, Some(&wrong)).await.0, 400, "wrong verifier");
+    assert_eq!(exchange(&app, "gpt", &code, None).await.0, 400, "no verifier");
+    assert_eq!(exchange(&app, "other", &code, Some(VERIFIER)).await.0, 400, "another client");
+    let elsewhere = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", "https://elsewhere.example.com/cb"),
+        ("code_verifier", VERIFIER),
+    ];
+    assert_eq!(token(&app, "gpt", true, &elsewhere).await.0, 400, "another redirect_uri");
+    let (status, tokens) = exchange(&app, "gpt", &code, Some(VERIFIER)).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(api_status(&app, tokens["access_token"].as_str().unwrap()).await, 200);
+}
+
+/// Exchanges one code from ten requests at once: one gets tokens, the others
+/// `invalid_grant`, and the replays revoke what the winner got.
+async fn concurrent_exchanges_of_one_code_issue_tokens_once_and_revoke_them(app: &TestApp) {
+    register_client(app, "gpt").await;
+    let code = authorized_code(app, "gpt", "race@example.com", true).await;
+    let mut exchanges = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let request =
+            app.client.post(app.url("/oauth/token")).basic_auth("gpt", Some(SECRET)).form(&form(
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("code", &code),
+                    ("redirect_uri", REDIRECT),
+                    ("code_verifier", VERIFIER),
+                ],
+            ));
+        exchanges.spawn(async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.json::<Value>().await.unwrap())
+        });
+    }
+    let answers = exchanges.join_all().await;
+    let issued: Vec<&Value> =
+        answers.iter().filter(|(status, _)| *status == 200).map(|(_, body)| body).collect();
+    assert_eq!(issued.len(), 1, "{answers:?}");
+    assert!(
+        answers.iter().all(|(status, body)| *status == 200 || body["error"] == "invalid_grant"),
+        "{answers:?}"
+    );
+    let access = issued[0]["access_token"].as_str().unwrap();
+    assert_eq!(api_status(app, access).await, 401, "a replay revoked the winner's sign-in");
+    let refresh = issued[0]["refresh_token"].as_str().unwrap();
+    let (status, _, body) =
+        token(app, "gpt", true, &[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+            .await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_grant")));
+}
+
+#[tokio::test]
+async fn concurrent_exchanges_of_one_code_issue_tokens_once_and_revoke_them_on_sqlite() {
+    concurrent_exchanges_of_one_code_issue_tokens_once_and_revoke_them(&spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn concurrent_exchanges_of_one_code_issue_tokens_once_and_revoke_them_on_postgres() {
+    let test = "concurrent_exchanges_of_one_code_issue_tokens_once_and_revoke_them_on_postgres";
+    if let Some(app) = spawn_app_on_postgres(test).await {
+        concurrent_exchanges_of_one_code_issue_tokens_once_and_revoke_them(&app).await;
+    }
+}
+
+#[tokio::test]
+async fn a_client_cannot_revoke_another_clients_tokens() {
+    let app = spawn_app().await;
+    register_client(&app, "gpt").await;
+    register_client(&app, "other").await;
+    let code = authorized_code(&app, "gpt", "theirs@example.com", false).await;
+    let (_, tokens) = exchange(&app, "gpt", &code, None).await;
+    let access = tokens["access_token"].as_str().unwrap();
+    let refresh = tokens["refresh_token"].as_str().unwrap();
+    for token in [access, refresh] {
+        let response = app
+            .client
+            .post(app.url("/oauth/revoke"))
+            .basic_auth("other", Some(SECRET))
+            .form(&[("token", token)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"], "unauthorized_client", "RFC 7009 §2.1: {body}");
+    }
+    assert_eq!(api_status(&app, access).await, 200, "the sign-in is untouched");
+    let (status, _, _) =
+        token(&app, "gpt", true, &[("grant_type", "refresh_token"), ("refresh_token", refresh)])
+            .await;
+    assert_eq!(status, 200, "its refresh token still works");
 }
 
 #[tokio::test]

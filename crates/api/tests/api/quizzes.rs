@@ -275,13 +275,11 @@ async fn a_quiz_of_a_locked_chapter_is_403_and_an_unknown_quiz_404() {
     assert_eq!((status, error_code(&body)), (422, "validation_failed"));
 }
 
-#[tokio::test]
-async fn results_list_attempts_newest_first_with_best_last_and_passed_ever() {
-    let app = spawn_app().await;
+async fn results_page_attempts_newest_first_with_figures_over_all_of_them(app: &TestApp) {
     let learner = app.learner(Tier::Free).await;
-    let (quiz, source) = first_quiz(&app, &learner).await;
+    let (quiz, source) = first_quiz(app, &learner).await;
     for wrong in [vec![0, 1, 2], vec![], vec![0, 1]] {
-        submit(&app, &learner, &quiz, json!({ "answers": answers(&quiz, &source, &wrong) })).await;
+        submit(app, &learner, &quiz, json!({ "answers": answers(&quiz, &source, &wrong) })).await;
     }
     let path = format!("/api/v1/quizzes/{}/results", quiz["id"].as_str().unwrap());
     let (status, results) = app.get_as(&learner, &path).await;
@@ -302,6 +300,12 @@ async fn results_list_attempts_newest_first_with_best_last_and_passed_ever() {
     let (_, page) = app.get_as(&learner, &format!("{path}?limit=1&offset=1")).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(page["items"][0]["attempt_number"], 2);
+    assert_eq!(
+        (page["total"].as_u64(), page["best_score"].as_u64(), page["last_score"].as_u64()),
+        (Some(3), Some(100), Some(60)),
+        "the figures cover every attempt, not the page"
+    );
+    assert_eq!(page["passed_ever"], true);
     let (status, _) = app.get_as(&learner, &format!("{path}?limit=0")).await;
     assert_eq!(status, 422);
     let other = app.learner(Tier::Free).await;
@@ -311,6 +315,19 @@ async fn results_list_attempts_newest_first_with_best_last_and_passed_ever() {
         (Some(0), Some(false))
     );
     assert!(theirs["best_score"].is_null());
+}
+
+#[tokio::test]
+async fn results_page_attempts_newest_first_with_figures_over_all_of_them_on_sqlite() {
+    results_page_attempts_newest_first_with_figures_over_all_of_them(&spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn results_page_attempts_newest_first_with_figures_over_all_of_them_on_postgres() {
+    let test = "results_page_attempts_newest_first_with_figures_over_all_of_them_on_postgres";
+    if let Some(app) = spawn_app_on_postgres(test).await {
+        results_page_attempts_newest_first_with_figures_over_all_of_them(&app).await;
+    }
 }
 
 /// A copy of the sample course whose first quiz allows two attempts and reveals answers
@@ -354,9 +371,43 @@ async fn after_pass_hides_the_key_of_a_failed_attempt_and_max_attempts_is_enforc
         submit(&app, &learner, &quiz, json!({ "answers": answers(&quiz, &source, &[]) })).await;
     assert_eq!(passed["passed"], true);
     assert!(passed["results"][0]["explanation"].is_string());
+    assert_eq!(passed["results"][0]["is_correct"], true);
 
     let (status, body) =
         submit(&app, &learner, &quiz, json!({ "answers": answers(&quiz, &source, &[]) })).await;
     assert_eq!((status, error_code(&body)), (409, "attempt_limit_reached"));
     assert_eq!(attempt_count(&app, &learner, &quiz).await, 2);
+}
+
+#[tokio::test]
+async fn with_after_pass_a_failed_attempt_shows_only_its_score_in_its_result_replay_and_history() {
+    let course = strict_course();
+    let app = spawn_app_with_course(course.path()).await;
+    let learner = app.learner(Tier::Free).await;
+    let (quiz, source) = first_quiz(&app, &learner).await;
+    let body = json!({ "answers": answers(&quiz, &source, &[0, 1, 2]), "submission_id": "s-1" });
+    let (status, failed) = submit(&app, &learner, &quiz, body.clone()).await;
+    assert_eq!(
+        (status, failed["passed"].as_bool(), failed["score"].as_u64()),
+        (201, Some(false), Some(40))
+    );
+    let (status, replayed) = submit(&app, &learner, &quiz, body).await;
+    assert_eq!(status, 200);
+    for result in [&failed, &replayed] {
+        let feedback = result["results"].as_array().unwrap();
+        assert_eq!(feedback.len(), 5);
+        for question in feedback {
+            for hidden in ["is_correct", "correct_answer", "explanation"] {
+                assert!(question[hidden].is_null(), "{hidden} in {question}");
+            }
+            assert!(!question["selected"].is_null(), "the learner's own answer is shown");
+        }
+    }
+    let path = format!("/api/v1/quizzes/{}/results", quiz["id"].as_str().unwrap());
+    let (_, history) = app.get_as(&learner, &path).await;
+    assert_eq!(history["last_score"], 40);
+    let text = history.to_string();
+    for hidden in ["is_correct", "correct_answer", "explanation", "selected", "answers"] {
+        assert!(!text.contains(hidden), "{hidden} in {text}");
+    }
 }

@@ -28,24 +28,47 @@ async fn search_returns_ranked_passages_with_snippets_quoting_the_text() {
 }
 
 #[tokio::test]
-async fn a_free_learner_sees_later_chapters_locked_without_snippet_or_section() {
+async fn a_free_learners_search_never_reveals_the_text_of_locked_chapters() {
+    let app = spawn_app().await;
+    let free = app.learner(Tier::Free).await;
+    let premium = app.learner(Tier::Premium).await;
+    // Words that appear only in chapters 5 and later, in none of their titles.
+    for query in ["\"reciprocal rank fusion\"", "orchestrator", "golden dataset"] {
+        let (status, body) = search(&app, &premium, query).await;
+        assert_eq!(status, 200);
+        assert!(body["total"].as_u64().unwrap() > 0, "{query}: the premium learner finds it");
+        let (status, body) = search(&app, &free, query).await;
+        assert_eq!(status, 200);
+        for result in body["results"].as_array().unwrap() {
+            assert_eq!(result["locked"], false, "{query}: a locked chapter is listed: {result}");
+        }
+        assert_eq!(
+            body["total"].as_u64(),
+            Some(body["results"].as_array().unwrap().len() as u64),
+            "{query}: the count holds nothing from locked chapters"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_locked_chapter_named_by_the_query_is_listed_once_first_with_its_title_only() {
     let app = spawn_app().await;
     let learner = app.learner(Tier::Free).await;
-    // Words that appear only in chapters 5 and later.
-    for query in ["\"reciprocal rank fusion\"", "orchestrator", "golden dataset"] {
-        let (status, body) = search(&app, &learner, query).await;
-        assert_eq!(status, 200);
-        let results = body["results"].as_array().unwrap();
-        assert!(!results.is_empty(), "{query}");
-        for result in results {
-            assert_eq!(result["locked"], true, "{query}: {result}");
-            assert!(
-                result["snippet"].is_null()
-                    && result["section"].is_null()
-                    && result["section_anchor"].is_null()
-            );
-            assert!(result["chapter_title"].is_string());
-        }
+    let (status, body) = search(&app, &learner, "how do multi-agent systems share work").await;
+    assert_eq!(status, 200);
+    let results = body["results"].as_array().unwrap();
+    let first = &results[0];
+    assert_eq!(
+        (first["chapter_slug"].as_str(), first["locked"].as_bool()),
+        (Some("multi-agent-systems"), Some(true))
+    );
+    assert_eq!(first["chapter_title"], "Multi-Agent Systems");
+    for hidden in ["section", "section_anchor", "snippet", "score"] {
+        assert!(first[hidden].is_null(), "{hidden} in {first}");
+    }
+    for result in &results[1..] {
+        assert_eq!(result["locked"], false, "listed once: {result}");
+        assert!(result["score"].is_number() && result["snippet"].is_string());
     }
 }
 
@@ -74,6 +97,9 @@ async fn a_query_must_be_2_to_200_characters_and_limit_1_to_50() {
     );
     let (status, _) = search(&app, &learner, "title:\"unbalanced AND ( OR").await;
     assert_eq!(status, 200, "query syntax never makes a 500");
+    let (status, body) = search(&app, &learner, "body:orchestrator OR [a TO z]").await;
+    assert_eq!(status, 200, "field and range syntax are plain words");
+    assert_eq!(body["query"], "body:orchestrator OR [a TO z]");
 }
 
 #[tokio::test]
