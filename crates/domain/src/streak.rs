@@ -510,19 +510,22 @@ mod tests {
             );
         }
 
-        /// Around every offset change in the range, check-ins every 7 h 13 min from 50 hours
-        /// before to 50 hours after, at every 10-minute phase, so that every local hour of the
-        /// days around the change is visited.
+        /// Around every offset change in the range: a first check-in at any time from 30 hours
+        /// before the change to 2 hours after it (every 20 minutes), then one every 20 minutes
+        /// until 30 hours after it. Every local hour of the days around the change is visited,
+        /// and a late first check-in before a 23-hour day meets the 24-hour rule.
         #[test]
         fn around_every_daylight_saving_change_the_streak_counts_local_days_as_the_reference_does()
         {
-            let step = TimeDelta::minutes(7 * 60 + 13);
+            let step = TimeDelta::minutes(20);
             for (zone, changes) in CHANGES.iter() {
                 for change in changes {
-                    for phase in 0..(step.num_minutes() / 10) {
-                        let first = *change - TimeDelta::hours(50) + TimeDelta::minutes(phase * 10);
+                    let last = *change + TimeDelta::hours(30);
+                    for start in 0..(32 * 3) {
+                        let first = *change - TimeDelta::hours(30) + step * start;
+                        let count = (last - first).num_minutes() / step.num_minutes();
                         let instants: Vec<DateTime<Utc>> =
-                            (0..14).map(|n| first + step * n).collect();
+                            (0..count).map(|n| first + step * i32::try_from(n).unwrap()).collect();
                         agrees_with_the_reference(*zone, &instants, TimeDelta::hours(20)).unwrap();
                     }
                 }
