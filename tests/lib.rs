@@ -12,14 +12,25 @@ use std::path::{Path, PathBuf};
 
 use sea_orm::{ConnectionTrait, Database};
 
-/// Says, past the test harness's output capture, that a real-service test did not run.
-pub fn skipped(test: &str, variable: &str) {
-    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {variable} is not set");
+/// Writes one line to stderr, past the test harness's output capture, in one write so that
+/// other tests' output cannot split it (`make test` counts these lines).
+fn say(line: &str) {
+    let _ = std::io::stderr().write_all(format!("{line}\n").as_bytes());
 }
 
-/// Says, past the output capture, that a test ran against a real service.
+/// Says that a real-service test did not run; with `CI=true` fails it instead, since CI
+/// provides every service and a skip there means a test that silently never runs.
+pub fn skipped(test: &str, variable: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test} did not run: {variable} is not set, and CI=true allows no skipped test"
+    );
+    say(&format!("SKIPPED {test}: {variable} is not set"));
+}
+
+/// Says that a test ran against a real service.
 pub fn ran_against(service: &str, test: &str) {
-    let _ = writeln!(std::io::stderr(), "RAN-AGAINST {service}: {test}");
+    say(&format!("RAN-AGAINST {service}: {test}"));
 }
 
 /// Connection details of the S3-compatible server tests may use.

@@ -285,16 +285,167 @@ mod tests {
 
         use super::*;
 
+        const KEYS: [&str; 6] = ["A", "B", "C", "D", "E", "F"];
+
+        /// A question of any kind with 2–6 options and a random key; ids are set by the quiz.
+        fn any_question() -> impl Strategy<Value = GradedQuestion> {
+            (
+                0..3usize,
+                2..=6usize,
+                proptest::collection::vec(any::<bool>(), 6),
+                0..6usize,
+                any::<bool>(),
+            )
+                .prop_map(|(kind, count, in_key, single, truth)| {
+                    let options = options(&KEYS[..count]);
+                    let (kind, answer) = match kind {
+                        0 => (
+                            QuestionKind::SingleChoice,
+                            Answer::Single(KEYS[single % count].into()),
+                        ),
+                        1 => {
+                            let mut keys: BTreeSet<String> = (0..count)
+                                .filter(|i| in_key[*i])
+                                .map(|i| KEYS[i].to_owned())
+                                .collect();
+                            if keys.is_empty() {
+                                keys.insert(KEYS[single % count].into());
+                            }
+                            (QuestionKind::MultipleChoice, Answer::Multiple(keys))
+                        }
+                        _ => (QuestionKind::TrueFalse, Answer::TrueFalse(truth)),
+                    };
+                    let options =
+                        if kind == QuestionKind::TrueFalse { BTreeMap::new() } else { options };
+                    GradedQuestion { id: Uuid::nil(), kind, options, answer }
+                })
+        }
+
+        /// What a learner meant to answer to one question.
+        #[derive(Debug, Clone)]
+        enum Intent {
+            Blank,
+            /// The question's key.
+            Key,
+            /// These options (by position, wrapped to the question's count), or for true/false
+            /// the first one's parity.
+            Picks(Vec<usize>),
+        }
+
+        /// An intent and how it is written: upper or lower case, padded with spaces or not.
+        #[derive(Debug, Clone)]
+        struct Choice {
+            intent: Intent,
+            lower: bool,
+            padded: bool,
+        }
+
+        impl Choice {
+            /// The option keys meant, upper-case, or the truth value meant.
+            fn picks(&self, question: &GradedQuestion) -> Option<(BTreeSet<String>, bool)> {
+                let count = question.options.len().max(2);
+                match (&self.intent, &question.answer) {
+                    (Intent::Blank, _) => None,
+                    (Intent::Key, Answer::TrueFalse(value)) => Some((BTreeSet::new(), *value)),
+                    (Intent::Key, answer) => Some((answer.keys().into_iter().collect(), false)),
+                    (Intent::Picks(picks), Answer::Single(_)) => {
+                        Some(([KEYS[picks[0] % count].to_owned()].into(), false))
+                    }
+                    (Intent::Picks(picks), Answer::Multiple(_)) => {
+                        Some((picks.iter().map(|p| KEYS[p % count].to_owned()).collect(), false))
+                    }
+                    (Intent::Picks(picks), Answer::TrueFalse(_)) => {
+                        Some((BTreeSet::new(), picks[0] % 2 == 0))
+                    }
+                }
+            }
+
+            /// The answer as a client sends it, or `None` for a blank.
+            fn render(&self, question: &GradedQuestion) -> Option<Submitted> {
+                let write = |text: &str| {
+                    let text = if self.lower { text.to_lowercase() } else { text.to_uppercase() };
+                    if self.padded { format!(" {text} ") } else { text }
+                };
+                let (keys, truth) = self.picks(question)?;
+                Some(match question.kind {
+                    QuestionKind::SingleChoice => Submitted::One(write(keys.first()?)),
+                    // Written in reverse order, with the first key repeated.
+                    QuestionKind::MultipleChoice => Submitted::Many(
+                        keys.iter().rev().chain(keys.first()).map(|key| write(key)).collect(),
+                    ),
+                    QuestionKind::TrueFalse => Submitted::One(write(&truth.to_string())),
+                })
+            }
+
+            /// The normalised answer the grader should report as selected.
+            fn meant(&self, question: &GradedQuestion) -> Option<Answer> {
+                let (keys, truth) = self.picks(question)?;
+                Some(match question.kind {
+                    QuestionKind::SingleChoice => Answer::Single(keys.first()?.clone()),
+                    QuestionKind::MultipleChoice => Answer::Multiple(keys),
+                    QuestionKind::TrueFalse => Answer::TrueFalse(truth),
+                })
+            }
+
+            /// Whether the learner meant exactly the key.
+            fn is_right(&self, question: &GradedQuestion) -> bool {
+                match (self.picks(question), &question.answer) {
+                    (None, _) => false,
+                    (Some((_, truth)), Answer::TrueFalse(value)) => truth == *value,
+                    (Some((keys, _)), answer) => {
+                        keys == answer.keys().into_iter().collect::<BTreeSet<_>>()
+                    }
+                }
+            }
+        }
+
+        fn any_choice() -> impl Strategy<Value = Choice> {
+            let intent = prop_oneof![
+                1 => Just(Intent::Blank),
+                2 => Just(Intent::Key),
+                3 => proptest::collection::vec(0..6usize, 1..5).prop_map(Intent::Picks),
+            ];
+            (intent, any::<bool>(), any::<bool>()).prop_map(|(intent, lower, padded)| Choice {
+                intent,
+                lower,
+                padded,
+            })
+        }
+
+        /// A quiz of 1–12 questions (ids 1, 2, …) and one choice per question.
+        fn any_quiz_with_choices() -> impl Strategy<Value = (Vec<GradedQuestion>, Vec<Choice>)> {
+            proptest::collection::vec((any_question(), any_choice()), 1..12).prop_map(|pairs| {
+                pairs
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, (question, choice))| {
+                        (
+                            GradedQuestion { id: Uuid::from_u128(index as u128 + 1), ..question },
+                            choice,
+                        )
+                    })
+                    .unzip()
+            })
+        }
+
+        /// Mostly answers of the right shape (letters in any case, true/false), some anything.
         fn any_submitted() -> impl Strategy<Value = Submitted> {
             prop_oneof![
-                ".{0,8}".prop_map(Submitted::One),
-                proptest::collection::vec(".{0,4}", 0..6).prop_map(Submitted::Many),
+                3 => " ?[a-dA-D] ?".prop_map(Submitted::One),
+                2 => "(true|false|TRUE|False)".prop_map(Submitted::One),
+                2 => proptest::collection::vec("[a-dA-D]", 1..4).prop_map(Submitted::Many),
+                1 => ".{0,8}".prop_map(Submitted::One),
+                1 => proptest::collection::vec(".{0,4}", 0..6).prop_map(Submitted::Many),
             ]
         }
 
+        /// Mostly the quiz's own question ids, sometimes an unknown one or anything.
         fn any_answers() -> impl Strategy<Value = HashMap<String, Submitted>> {
-            let key =
-                prop_oneof![(1u128..=4).prop_map(|n| Uuid::from_u128(n).to_string()), ".{0,40}",];
+            let key = prop_oneof![
+                8 => (1u128..=3).prop_map(|n| Uuid::from_u128(n).to_string()),
+                1 => Just(Uuid::from_u128(4).to_string()),
+                1 => ".{0,40}",
+            ];
             proptest::collection::hash_map(key, any_submitted(), 0..6)
         }
 
@@ -325,11 +476,62 @@ mod tests {
                 prop_assert_eq!(grade(&quiz(), &submitted, 70), grade(&quiz(), &reordered, 70));
             }
 
+            /// Answers drawn from each question's own options (so they are almost always
+            /// gradable), in any case and spacing, some left blank, graded against a reference
+            /// that works from which options the learner meant rather than from the strings.
             #[test]
-            fn all_correct_gives_100(case in proptest::bool::ANY) {
-                let b = if case { "b" } else { "B" };
-                let all = answers(vec![(1, one(b)), (2, many(&["C", "A"])), (3, one("false"))]);
-                prop_assert_eq!(grade(&quiz(), &all, 100).map(|g| g.score), Ok(100));
+            fn valid_answers_are_graded_as_the_reference_grades_them(
+                (questions, choices) in any_quiz_with_choices(),
+                pass_mark in 0u8..=100,
+            ) {
+                let submitted: HashMap<String, Submitted> = questions
+                    .iter()
+                    .zip(&choices)
+                    .filter_map(|(question, choice)| {
+                        choice.render(question).map(|answer| (question.id.to_string(), answer))
+                    })
+                    .collect();
+                let result = grade(&questions, &submitted, pass_mark);
+                if submitted.is_empty() {
+                    prop_assert_eq!(result.map_err(|problems| problems[0].question.clone()), Err("answers".to_owned()));
+                    return Ok(());
+                }
+                let grade = result.map_err(|problems| TestCaseError::fail(format!("{problems:?}")))?;
+                let expected: Vec<(Uuid, Option<Answer>, bool)> = questions
+                    .iter()
+                    .zip(&choices)
+                    .map(|(question, choice)| (question.id, choice.meant(question), choice.is_right(question)))
+                    .collect();
+                let outcomes: Vec<(Uuid, Option<Answer>, bool)> = grade
+                    .outcomes
+                    .iter()
+                    .map(|outcome| (outcome.question_id, outcome.selected.clone(), outcome.is_correct))
+                    .collect();
+                prop_assert_eq!(outcomes, expected);
+                let total = u32::try_from(questions.len()).unwrap();
+                let correct = u32::try_from(choices.iter().zip(&questions).filter(|(c, q)| c.is_right(q)).count()).unwrap();
+                // The score is the largest whole percentage not above correct / total.
+                let score = (0..=100u8).rev().find(|s| u32::from(*s) * total <= 100 * correct).unwrap();
+                prop_assert_eq!((grade.correct_count, grade.total, grade.score), (correct, total, score));
+                prop_assert_eq!(grade.passed, score >= pass_mark);
+            }
+
+            #[test]
+            fn answering_every_question_with_its_key_in_any_case_scores_100_and_passes_any_mark(
+                (questions, choices) in any_quiz_with_choices(),
+                pass_mark in 0u8..=100,
+            ) {
+                let keyed: HashMap<String, Submitted> = questions
+                    .iter()
+                    .zip(&choices)
+                    .map(|(question, choice)| {
+                        let key = Choice { intent: Intent::Key, ..choice.clone() };
+                        (question.id.to_string(), key.render(question).unwrap())
+                    })
+                    .collect();
+                let grade = grade(&questions, &keyed, pass_mark).unwrap();
+                prop_assert_eq!((grade.score, grade.passed), (100, true));
+                prop_assert!(grade.outcomes.iter().all(|outcome| outcome.is_correct));
             }
         }
     }

@@ -312,9 +312,225 @@ mod tests {
     }
 
     mod properties {
+        use std::sync::LazyLock;
+
+        use chrono::Offset;
         use proptest::prelude::*;
 
         use super::*;
+
+        /// A straightforward model of the rules, written from DESIGN §5 rather than from the
+        /// code: it keeps the list of local calendar days on which the streak changed and
+        /// recounts `current` and `longest` from that whole list. Local days come from
+        /// chrono-tz directly, not from `local_day`, so a mistake there shows as a difference.
+        ///
+        /// It includes the rule that a streak changes at most twice in any 24 hours of real
+        /// time (a third change within 24 hours of the change before last is refused). In one
+        /// timezone that rule can only bite after a local day shorter than 24 hours (spring
+        /// forward), so a model without it would differ exactly on the sequences that matter.
+        #[derive(Debug, Default)]
+        struct Reference {
+            /// Local days on which the streak changed, oldest first.
+            days: Vec<NaiveDate>,
+            /// When each of those changes happened.
+            changes: Vec<DateTime<Utc>>,
+        }
+
+        impl Reference {
+            fn day(now: DateTime<Utc>, zone: Tz) -> NaiveDate {
+                now.with_timezone(&zone).date_naive()
+            }
+
+            /// Whether a check-in at `now` changes the streak.
+            fn check_in(&mut self, now: DateTime<Utc>, zone: Tz) -> bool {
+                let today = Self::day(now, zone);
+                if self.days.last().is_some_and(|last| today <= *last) {
+                    return false;
+                }
+                if let [.., before_last, _] = self.changes[..]
+                    && now - before_last < TimeDelta::hours(24)
+                {
+                    return false;
+                }
+                self.days.push(today);
+                self.changes.push(now);
+                true
+            }
+
+            /// Lengths of the runs of consecutive days, in order.
+            fn runs(&self) -> Vec<u32> {
+                let mut runs: Vec<u32> = Vec::new();
+                for (index, day) in self.days.iter().enumerate() {
+                    let follows = index > 0 && self.days[index - 1].succ_opt() == Some(*day);
+                    match runs.last_mut() {
+                        Some(run) if follows => *run += 1,
+                        _ => runs.push(1),
+                    }
+                }
+                runs
+            }
+
+            fn current(&self) -> u32 {
+                self.runs().last().copied().unwrap_or(0)
+            }
+
+            fn longest(&self) -> u32 {
+                self.runs().into_iter().max().unwrap_or(0)
+            }
+
+            /// The streak as read at `now`: zero once a whole local day went by without one.
+            fn current_at(&self, now: DateTime<Utc>, zone: Tz) -> u32 {
+                match self.days.last() {
+                    Some(last) if Self::day(now, zone) <= last.succ_opt().unwrap() => {
+                        self.current()
+                    }
+                    _ => 0,
+                }
+            }
+
+            fn checked_in_today(&self, now: DateTime<Utc>, zone: Tz) -> bool {
+                self.days.last().is_some_and(|last| *last >= Self::day(now, zone))
+            }
+        }
+
+        /// The zones the issue names: two with daylight saving at half or three-quarter hour
+        /// offsets (Adelaide, Chatham), New York, and two without (Kiritimati at UTC+14,
+        /// Kathmandu at UTC+5:45).
+        const ZONES: [&str; 5] = [
+            "America/New_York",
+            "Australia/Adelaide",
+            "Pacific/Chatham",
+            "Pacific/Kiritimati",
+            "Asia/Kathmandu",
+        ];
+
+        /// The years the properties range over.
+        const FIRST_YEAR: i32 = 2024;
+        const LAST_YEAR: i32 = 2031;
+
+        fn range_start() -> DateTime<Utc> {
+            Utc.with_ymd_and_hms(FIRST_YEAR, 1, 1, 0, 0, 0).unwrap()
+        }
+
+        fn range_end() -> DateTime<Utc> {
+            Utc.with_ymd_and_hms(LAST_YEAR, 12, 31, 0, 0, 0).unwrap()
+        }
+
+        fn offset_at(zone: Tz, instant: DateTime<Utc>) -> i32 {
+            instant.with_timezone(&zone).offset().fix().local_minus_utc()
+        }
+
+        /// Every instant in the range at which `zone`'s UTC offset changes, to the second:
+        /// found on a 15-minute grid, then narrowed down by bisection.
+        fn offset_changes(zone: Tz) -> Vec<DateTime<Utc>> {
+            let step = TimeDelta::minutes(15);
+            let mut changes = Vec::new();
+            let mut at = range_start();
+            while at < range_end() {
+                let (mut low, mut high) = (at, at + step);
+                if offset_at(zone, low) != offset_at(zone, high) {
+                    while high - low > TimeDelta::seconds(1) {
+                        let middle = low + (high - low) / 2;
+                        if offset_at(zone, middle) == offset_at(zone, low) {
+                            low = middle;
+                        } else {
+                            high = middle;
+                        }
+                    }
+                    changes.push(high);
+                }
+                at += step;
+            }
+            changes
+        }
+
+        /// Each zone with its offset changes in the range.
+        static CHANGES: LazyLock<Vec<(Tz, Vec<DateTime<Utc>>)>> = LazyLock::new(|| {
+            ZONES.iter().map(|name| (tz(name), offset_changes(tz(name)))).collect()
+        });
+
+        /// Checks in at each instant with both the streak and the reference, comparing every
+        /// outcome, the stored numbers, and the reading at `now` and a little later.
+        fn agrees_with_the_reference(
+            zone: Tz,
+            instants: &[DateTime<Utc>],
+            read_after: TimeDelta,
+        ) -> Result<(), TestCaseError> {
+            let mut streak = Streak::default();
+            let mut reference = Reference::default();
+            for now in instants {
+                let outcome = streak.check_in(*now, zone);
+                let local = now.with_timezone(&zone);
+                prop_assert_eq!(
+                    outcome.incremented,
+                    reference.check_in(*now, zone),
+                    "at {}",
+                    local
+                );
+                streak = outcome.streak;
+                prop_assert_eq!(
+                    (streak.current, streak.longest),
+                    (reference.current(), reference.longest()),
+                    "at {}",
+                    local
+                );
+                let later = *now + read_after;
+                prop_assert_eq!(
+                    streak.current_at(later, zone),
+                    reference.current_at(later, zone),
+                    "read at {}",
+                    later.with_timezone(&zone)
+                );
+                prop_assert_eq!(
+                    streak.checked_in_today(*now, zone),
+                    reference.checked_in_today(*now, zone)
+                );
+                prop_assert_eq!(
+                    streak.checked_in_today(later, zone),
+                    reference.checked_in_today(later, zone)
+                );
+            }
+            Ok(())
+        }
+
+        #[test]
+        fn the_range_holds_every_daylight_saving_change_of_the_zones() {
+            let counts: Vec<(&str, usize)> =
+                CHANGES.iter().map(|(zone, changes)| (zone.name(), changes.len())).collect();
+            // Two changes a year for eight years where there is daylight saving, none elsewhere.
+            assert_eq!(
+                counts,
+                [
+                    ("America/New_York", 16),
+                    ("Australia/Adelaide", 16),
+                    ("Pacific/Chatham", 16),
+                    ("Pacific/Kiritimati", 0),
+                    ("Asia/Kathmandu", 0),
+                ]
+            );
+        }
+
+        /// Around every offset change in the range: a first check-in at any time from 30 hours
+        /// before the change to 2 hours after it (every 20 minutes), then one every 20 minutes
+        /// until 30 hours after it. Every local hour of the days around the change is visited,
+        /// and a late first check-in before a 23-hour day meets the 24-hour rule.
+        #[test]
+        fn around_every_daylight_saving_change_the_streak_counts_local_days_as_the_reference_does()
+        {
+            let step = TimeDelta::minutes(20);
+            for (zone, changes) in CHANGES.iter() {
+                for change in changes {
+                    let last = *change + TimeDelta::hours(30);
+                    for start in 0..(32 * 3) {
+                        let first = *change - TimeDelta::hours(30) + step * start;
+                        let count = (last - first).num_minutes() / step.num_minutes();
+                        let instants: Vec<DateTime<Utc>> =
+                            (0..count).map(|n| first + step * i32::try_from(n).unwrap()).collect();
+                        agrees_with_the_reference(*zone, &instants, TimeDelta::hours(20)).unwrap();
+                    }
+                }
+            }
+        }
 
         proptest! {
             #[test]
@@ -357,6 +573,42 @@ mod tests {
                 for three in changes.windows(3) {
                     prop_assert!(three[2] - three[0] >= GROWTH_WINDOW, "{three:?}");
                 }
+            }
+
+            /// Random check-ins over the years in one of the zones, starting near one of its
+            /// daylight saving changes or anywhere in the range, with gaps of minutes, about a
+            /// day, about two days or several days.
+            #[test]
+            fn over_years_and_timezones_a_streak_counts_local_days_as_the_reference_does(
+                zone_index in 0..ZONES.len(),
+                near_a_change in any::<bool>(),
+                pick in any::<prop::sample::Index>(),
+                lead_in in 0i64..2 * 86_400,
+                steps in proptest::collection::vec(
+                    prop_oneof![
+                        0i64..3 * 3_600,
+                        20i64 * 3_600..28 * 3_600,
+                        44i64 * 3_600..52 * 3_600,
+                        0i64..5 * 86_400,
+                    ],
+                    1..60,
+                ),
+                read_after in 0i64..3 * 86_400,
+            ) {
+                let (zone, changes) = &CHANGES[zone_index];
+                let span = (range_end() - range_start()).num_seconds();
+                let anchor = if near_a_change && !changes.is_empty() {
+                    *pick.get(changes)
+                } else {
+                    range_start() + TimeDelta::seconds(pick.index(usize::try_from(span).unwrap()) as i64)
+                };
+                let mut now = anchor - TimeDelta::days(2) + TimeDelta::seconds(lead_in);
+                let mut instants = Vec::new();
+                for step in steps {
+                    now += TimeDelta::seconds(step);
+                    instants.push(now);
+                }
+                agrees_with_the_reference(*zone, &instants, TimeDelta::seconds(read_after))?;
             }
         }
     }

@@ -153,7 +153,9 @@ fn snippets_keep_the_original_case_mark_matches_and_stay_within_300_chars() {
     for query in
         ["idempotency", "reciprocal rank fusion", "tool_call_id", "prompt injection", "BM25"]
     {
-        for hit in &index.search(query, 10, 0).unwrap().hits {
+        let hits = &index.search(query, 10, 0).unwrap().hits;
+        assert!(!hits.is_empty(), "{query}: the course has this term, yet no hits");
+        for hit in hits {
             assert!(hit.snippet.chars().count() <= 300, "{query}: {}", hit.snippet.chars().count());
             assert!(hit.snippet.contains("**"), "{query}: {}", hit.snippet);
         }
@@ -175,11 +177,33 @@ fn multi_byte_chapters_index_and_snippet_without_splitting_characters() {
         order: 1,
         body,
     };
-    let index = SearchIndex::build(&[chapter], "multi".into()).unwrap();
-    for query in ["tool", "use", "🦀", "道具", "絵文字"] {
-        for hit in &index.search(query, 5, 0).unwrap().hits {
-            assert!(hit.snippet.chars().count() <= 300);
-            assert!(std::str::from_utf8(hit.snippet.as_bytes()).is_ok());
+    let index = SearchIndex::build(std::slice::from_ref(&chapter), "multi".into()).unwrap();
+    // An emoji is no word to the tokenizer, and a CJK word inside a longer run of CJK text is
+    // not a word of its own: these need not find anything, but must not fail.
+    for query in ["🦀", "道具"] {
+        assert!(index.search(query, 5, 0).is_ok(), "{query}");
+    }
+    // A heading's words are matched in the heading; the snippet quotes the text under it.
+    for (query, in_text) in
+        [("tool", true), ("use", true), ("道具の使い方", false), ("絵文字も入ります", true)]
+    {
+        let hits = &index.search(query, 5, 0).unwrap().hits;
+        assert!(!hits.is_empty(), "{query}: the chapter has this word, yet no hits");
+        for hit in hits {
+            assert!(hit.snippet.chars().count() <= 300, "{query}: {}", hit.snippet);
+            if in_text {
+                let marked = format!("**{query}**");
+                assert!(hit.snippet.contains(&marked), "{query}: not marked in {}", hit.snippet);
+            }
+            // Without the markers and the ellipses it adds, a snippet is quoted text: each
+            // piece is in the chapter as written, so no character was cut in two or changed.
+            for piece in hit.snippet.split("**").flat_map(|part| part.split('…')) {
+                assert!(
+                    chapter.body.contains(piece) || chapter.title.contains(piece),
+                    "{query}: `{piece}` is not in the chapter: {}",
+                    hit.snippet
+                );
+            }
         }
     }
     let hit = top(&index, "tool use");

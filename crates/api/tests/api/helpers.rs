@@ -217,10 +217,16 @@ pub async fn spawn_app_with_backend(backend: Arc<dyn ContentBackend>, cache_byte
 
 /// Spawns the app on a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
 pub async fn spawn_app_on_postgres(test: &str) -> Option<TestApp> {
+    spawn_app_on_postgres_with_course(test, &testkit::sample_course()).await
+}
+
+/// Spawns the app on a fresh PostgreSQL database, with the course package in `course`
+/// imported, when `TEST_DATABASE_URL` is set.
+pub async fn spawn_app_on_postgres_with_course(test: &str, course: &Path) -> Option<TestApp> {
     // Each caller names itself, so the skip notice says which test did not run.
     let fresh = testkit::fresh_postgres(test).await?;
     let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
-    let (db, folder) = course_database(&store, &testkit::sample_course(), Some(&fresh.url)).await;
+    let (db, folder) = course_database(&store, course, Some(&fresh.url)).await;
     Some(start(db, store, folder, TestOptions::default()).await)
 }
 

@@ -15,5 +15,6 @@ mod oauth;
 mod operations;
 mod progress;
 mod quizzes;
+mod races;
 mod search;
 mod tokens;

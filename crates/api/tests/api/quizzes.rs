@@ -31,7 +31,7 @@ fn wrong_json(answer: &Answer) -> Value {
 }
 
 /// The first quiz (chapter 1, open to every tier), as served, with its authored source.
-async fn first_quiz(app: &TestApp, user: &TestUser) -> (Value, QuizSource) {
+pub async fn first_quiz(app: &TestApp, user: &TestUser) -> (Value, QuizSource) {
     let (_, list) = app.get_as(user, "/api/v1/quizzes").await;
     let id = list["items"][0]["id"].as_str().unwrap().to_owned();
     let (status, quiz) = app.get_as(user, &format!("/api/v1/quizzes/{id}")).await;
@@ -41,7 +41,7 @@ async fn first_quiz(app: &TestApp, user: &TestUser) -> (Value, QuizSource) {
 }
 
 /// Answers every question correctly except the positions in `wrong`.
-fn answers(quiz: &Value, source: &QuizSource, wrong: &[usize]) -> Value {
+pub fn answers(quiz: &Value, source: &QuizSource, wrong: &[usize]) -> Value {
     let mut map = serde_json::Map::new();
     for (index, question) in quiz["questions"].as_array().unwrap().iter().enumerate() {
         let answer = &source.questions[index].answer;
@@ -51,12 +51,12 @@ fn answers(quiz: &Value, source: &QuizSource, wrong: &[usize]) -> Value {
     Value::Object(map)
 }
 
-async fn submit(app: &TestApp, user: &TestUser, quiz: &Value, body: Value) -> (u16, Value) {
+pub async fn submit(app: &TestApp, user: &TestUser, quiz: &Value, body: Value) -> (u16, Value) {
     app.post_as(user, &format!("/api/v1/quizzes/{}/submit", quiz["id"].as_str().unwrap()), &body)
         .await
 }
 
-async fn attempt_count(app: &TestApp, user: &TestUser, quiz: &Value) -> u64 {
+pub async fn attempt_count(app: &TestApp, user: &TestUser, quiz: &Value) -> u64 {
     let (_, results) = app
         .get_as(user, &format!("/api/v1/quizzes/{}/results", quiz["id"].as_str().unwrap()))
         .await;
@@ -332,7 +332,7 @@ async fn results_page_attempts_newest_first_with_figures_over_all_of_them_on_pos
 
 /// A copy of the sample course whose first quiz allows two attempts and reveals answers
 /// only after a pass.
-fn strict_course() -> tempfile::TempDir {
+pub fn strict_course() -> tempfile::TempDir {
     let folder = tempfile::tempdir().unwrap();
     testkit::copy_dir(&testkit::sample_course(), folder.path());
     let quiz = folder.path().join("quizzes/01-what-is-an-ai-agent.toml");
