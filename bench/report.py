@@ -22,12 +22,14 @@ def parse(path):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
     rss = re.search(r"peak_rss_mb: ([\d.]+)", text)
+    replays = re.search(r"^replays: (\d+)", text, re.M)
     return {
         "rps": float(rps.group(1)) if rps else 0.0,
         "p50": latency(50), "p90": latency(90), "p99": latency(99),
         "non_2xx": int(non2xx.group(1)) if non2xx else 0,
         "socket_errors": sum(int(g) for g in socket.groups()) if socket else 0,
         "peak_rss_mb": float(rss.group(1)) if rss else None,
+        "replays": int(replays.group(1)) if replays else None,
     }
 
 
@@ -109,6 +111,11 @@ def main():
             row(f"quiz submit ≥ {need}/s", f"{sub['rps']:.0f}/s", sub["rps"] >= need)
             if db == "postgres":
                 row("quiz submit p99 ≤ 30 ms", f"{sub['p99']} ms", (sub["p99"] or 1e9) <= 30)
+        for (s, c), r in sorted(runs.items()):
+            if s == "submit":
+                replays = r["replays"]
+                row(f"submit at {c} connections: every request a first submission (replays)",
+                    "not counted" if replays is None else str(replays), replays == 0)
         if db == "postgres":
             for s in ["progress", "checkin"]:
                 if run(s):

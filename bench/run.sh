@@ -65,6 +65,12 @@ run_wrk() {
   echo "  $label at $conns connections: $(grep 'Requests/sec' "$out" | awk '{print $2}') req/s"
 }
 
+# submissions OUTCOME: the server's count of quiz submissions with that outcome so far.
+submissions() {
+  curl -sf "http://127.0.0.1:$PORT/metrics" |
+    awk -v want="quiz_submissions_total{outcome=\"$1\"}" '$1 == want { n = $2 } END { print n + 0 }'
+}
+
 bench_database() { # DB label, DATABASE_URL
   DB=$1
   export DATABASE_URL=$2 PORT APP__STORAGE__LOCAL_DIR=$WORK/store-$DB APP__CONTENT__IMPORT_ON_FIRST_START=false
@@ -140,7 +146,12 @@ print(json.dumps({x["id"]: (["A"] if x["kind"] == "multiple_choice" else ("true"
     BENCH_PATHS=$WORK/chapters.txt run_wrk chapter "$conns" bench/scripts/get.lua
     BENCH_PATHS=$WORK/outline.txt run_wrk outline "$conns" bench/scripts/get.lua
     BENCH_PATHS=$WORK/quizzes.txt run_wrk quiz "$conns" bench/scripts/get.lua
-    run_wrk submit "$conns" bench/scripts/submit.lua
+    # Replays (a submission_id seen before, answered 200) counted by the server itself.
+    local replays_before; replays_before=$(submissions replayed)
+    BENCH_RUN_ID="$DB-c$conns-$(date +%s%N)" run_wrk submit "$conns" bench/scripts/submit.lua
+    if wanted submit; then
+      echo "replays: $(( $(submissions replayed) - replays_before ))" >> "$RESULTS/$DB-submit-c$conns.txt"
+    fi
     BENCH_PATHS=$WORK/slugs.txt run_wrk progress "$conns" bench/scripts/progress.lua
     run_wrk checkin "$conns" bench/scripts/checkin.lua
     BENCH_PATHS=$WORK/search.txt run_wrk search "$conns" bench/scripts/get.lua

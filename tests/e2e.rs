@@ -5,6 +5,7 @@
 //! `TEST_S3_ENDPOINT` are set and say SKIPPED otherwise.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
+use std::future::Future;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -14,6 +15,8 @@ use serde_json::Value;
 use testkit::{FreshPostgres, S3Env, sample_course};
 
 const EMAIL: &str = "e2e-premium@example.com";
+/// How long the server trusts a learner's cached tier and role (`api::auth::ACCESS_CACHE_TTL`).
+const ACCESS_CACHE_TTL: Duration = Duration::from_secs(5);
 const PASSWORD: &str = "end to end 1";
 
 /// A running `companion serve` with a premium learner signed in; killed when dropped.
@@ -25,7 +28,8 @@ struct Server {
     token: String,
     /// The server's stderr: its log.
     log: PathBuf,
-    _workdir: tempfile::TempDir,
+    /// Its working folder (the embedded default keeps its SQLite database in `data/`).
+    workdir: tempfile::TempDir,
 }
 
 impl Drop for Server {
@@ -85,7 +89,7 @@ impl Server {
             client: reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap(),
             token: String::new(),
             log: log.clone(),
-            _workdir: workdir,
+            workdir,
         };
         server.wait_for_health(200, Duration::from_secs(60)).await;
         let login = serde_json::json!({ "email": EMAIL, "password": PASSWORD });
@@ -210,29 +214,39 @@ async fn a_database_outage_gives_json_503s_and_the_server_recovers_without_a_res
         return;
     };
     let mut server = Server::start(binary, &postgres_and_s3_env(&postgres, &s3)).await;
+    // The first authenticated request loads the learner's access (kept 5 s), the catalog and
+    // the chapter body into memory.
     let (status, _) = server.get("/api/v1/chapters/what-is-an-ai-agent").await;
+    let access_loaded = Instant::now();
     assert_eq!(status, 200);
 
     postgres.set_reachable(false).await;
-    let health = server.wait_for_health(503, Duration::from_secs(15)).await;
-    assert_eq!(health["database"], "disconnected");
-    assert_eq!(health["storage"], "connected");
-    // Reads come from the in-memory caches, or are a JSON 503.
-    for path in ["/api/v1/chapters", "/api/v1/chapters/what-is-an-ai-agent", "/api/v1/progress/me"]
-    {
+    // While the learner's access is cached, reads are served from memory...
+    for path in ["/api/v1/chapters", "/api/v1/chapters/what-is-an-ai-agent"] {
         let (status, body) = server.get(path).await;
-        match status {
-            200 => assert!(body.is_object(), "{path}: {body}"),
-            503 => assert_eq!(body["error"], "service_unavailable", "{path}: {body}"),
-            other => panic!("{path}: {other} {body}"),
-        }
+        assert_eq!(status, 200, "{path} is served from memory during the outage: {body}");
     }
+    // ...and what needs the database is a JSON 503.
     let (status, body) = server.get("/api/v1/progress/me").await;
     assert_eq!(
         (status, body["error"].as_str()),
         (503, Some("service_unavailable")),
-        "writes and progress need the database"
+        "progress needs the database"
     );
+    assert!(
+        access_loaded.elapsed() < ACCESS_CACHE_TTL,
+        "the reads took {:?}, past the access cache's {ACCESS_CACHE_TTL:?}: the moment they \
+         test had passed",
+        access_loaded.elapsed()
+    );
+    let health = server.wait_for_health(503, Duration::from_secs(15)).await;
+    assert_eq!(health["database"], "disconnected");
+    assert_eq!(health["storage"], "connected");
+    // Once the cached access is older than its 5 s, the caller cannot be checked: 503.
+    let stale = ACCESS_CACHE_TTL + Duration::from_millis(500);
+    tokio::time::sleep(stale.saturating_sub(access_loaded.elapsed())).await;
+    let (status, body) = server.get("/api/v1/chapters/what-is-an-ai-agent").await;
+    assert_eq!((status, body["error"].as_str()), (503, Some("service_unavailable")), "{body}");
     assert!(server.is_running(), "the process survives the outage");
 
     postgres.set_reachable(true).await;
@@ -290,62 +304,293 @@ async fn json_logs_name_each_request_and_never_carry_secrets() {
     assert_eq!(access["user_id"], me["id"]);
 }
 
-/// SIGTERM while the server is under load: every request it accepted is answered 2xx,
-/// and it exits 0.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_under_load_completes_every_accepted_request_and_exits_0() {
-    let test = "sigterm_under_load_completes_every_accepted_request_and_exits_0";
-    let Some(binary) = binary(test) else {
-        return;
+/// How one request on a fresh connection ended, as its client saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Exchange {
+    /// A whole response with this status.
+    Answered(u16),
+    /// The connection was refused, or closed before the server took the request (it had sent
+    /// no `100 Continue`): the server never started it, so it promised nothing.
+    NotTaken,
+    /// The server took the request, then the connection broke before a whole response: a
+    /// request dropped in flight.
+    Dropped(String),
+}
+
+/// One request as raw HTTP/1.1, so that the client sees exactly how it ended.
+#[derive(Debug, Clone)]
+struct RawRequest {
+    method: &'static str,
+    path: String,
+    token: String,
+    body: String,
+}
+
+/// Reads until the end of a response head; `None` on end of stream or error before one.
+async fn read_head(stream: &mut tokio::net::TcpStream, buffer: &mut Vec<u8>) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    loop {
+        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
+            buffer.drain(..end + 4);
+            return Some(head);
+        }
+        let mut chunk = [0u8; 4096];
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(read) => buffer.extend_from_slice(&chunk[..read]),
+        }
+    }
+}
+
+/// Sends `request` on a new connection with `Expect: 100-continue`. The server answers
+/// `100 Continue` as it hands the request to the application, which tells a request it took
+/// from one it never started. `hold` runs between that answer and sending the body.
+async fn exchange(port: u16, request: &RawRequest, hold: impl Future<Output = ()>) -> Exchange {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+        return Exchange::NotTaken;
     };
-    let mut server = Server::start(binary, &[("RATE_LIMIT_PER_MINUTE", "0".to_owned())]).await;
+    let head = format!(
+        "{} {} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nExpect: 100-continue\r\n\
+         Connection: close\r\n\r\n",
+        request.method,
+        request.path,
+        request.token,
+        request.body.len()
+    );
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return Exchange::NotTaken;
+    }
+    let mut buffer = Vec::new();
+    let Some(mut response) = read_head(&mut stream, &mut buffer).await else {
+        return if buffer.is_empty() {
+            Exchange::NotTaken
+        } else {
+            Exchange::Dropped(format!("a partial answer: {}", String::from_utf8_lossy(&buffer)))
+        };
+    };
+    if response.starts_with("HTTP/1.1 100") {
+        hold.await;
+        if let Err(error) = stream.write_all(request.body.as_bytes()).await {
+            return Exchange::Dropped(format!("sending the body: {error}"));
+        }
+        let Some(head) = read_head(&mut stream, &mut buffer).await else {
+            return Exchange::Dropped("closed after 100 Continue, before an answer".into());
+        };
+        response = head;
+    }
+    let status = response.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    let length = response.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("content-length").then(|| value.trim().parse::<usize>().ok())?
+    });
+    let mut rest = Vec::new();
+    let read = stream.read_to_end(&mut rest).await;
+    buffer.extend_from_slice(&rest);
+    match (read, length) {
+        (Err(error), _) => Exchange::Dropped(format!("reading the body: {error}")),
+        (Ok(_), Some(length)) if buffer.len() < length => {
+            Exchange::Dropped(format!("{} of {length} body bytes", buffer.len()))
+        }
+        _ => Exchange::Answered(status),
+    }
+}
+
+/// How many of the learner's pending last-activity notes reached the database: 1 when the
+/// learner's `last_activity_at` is stored.
+async fn stored_last_activity(database_url: &str, user: uuid::Uuid) -> i64 {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    use sea_orm::{ConnectionTrait, Database};
+    let db = Database::connect(database_url).await.unwrap();
+    let select = Query::select()
+        .expr_as(Expr::col(Alias::new("last_activity_at")).count(), Alias::new("written"))
+        .from(Alias::new("learner_state"))
+        .and_where(Expr::col(Alias::new("user_id")).eq(user))
+        .to_owned();
+    let row = db.query_one(&select).await.unwrap().unwrap();
+    let written = row.try_get::<i64>("", "written").unwrap();
+    let _ = db.close().await;
+    written
+}
+
+/// SIGTERM while the server is under load and holds requests it has taken: each request is
+/// classified by its client, and none that the server took may be dropped. Requests the
+/// server is still reading when SIGTERM comes keep the process alive until they are answered
+/// 2xx; last-activity notes they leave are written before it exits 0.
+async fn sigterm_under_load_answers_every_request_it_took(
+    binary: PathBuf,
+    env: &[(&str, String)],
+    database_url: Option<String>,
+) {
+    let mut env = env.to_vec();
+    env.push(("RATE_LIMIT_PER_MINUTE", "0".to_owned()));
+    env.push(("AUTH_RATE_LIMIT_PER_MINUTE", "0".to_owned()));
+    let mut server = Server::start(binary, &env).await;
+    let database_url = database_url.unwrap_or_else(|| {
+        let file = server.workdir.path().join("data/companion.db");
+        format!("sqlite://{}?mode=ro", file.display())
+    });
+    let port: u16 = server.base.rsplit(':').next().unwrap().parse().unwrap();
     let (_, outline) = server.get("/api/v1/chapters").await;
     let chapter_id = outline["items"][0]["id"].as_str().unwrap().to_owned();
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let mut workers = Vec::new();
-    for worker in 0..16 {
-        let client = server.client.clone();
-        let base = server.base.clone();
-        let token = server.token.clone();
-        let chapter_id = chapter_id.clone();
-        let stop = stop.clone();
-        workers.push(tokio::spawn(async move {
-            let (mut answered, mut refused) = (Vec::new(), 0u32);
-            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                let request = if worker % 4 == 0 {
-                    let body = serde_json::json!({ "chapter_id": chapter_id, "completed": true });
-                    client.put(format!("{base}/api/v1/progress/me")).json(&body)
-                } else {
-                    client.get(format!("{base}/api/v1/chapters/what-is-an-ai-agent"))
-                };
-                match request.bearer_auth(&token).send().await {
-                    Ok(response) => answered.push(response.status().as_u16()),
-                    // Not accepted: the listener is closed. Nothing was promised.
-                    Err(_) => {
-                        refused += 1;
-                        tokio::time::sleep(Duration::from_millis(20)).await;
-                    }
-                }
-            }
-            (answered, refused)
+    // A second learner whose only activity is a completion held across SIGTERM.
+    let signup = serde_json::json!({ "email": "e2e-held@example.com", "password": PASSWORD });
+    let url = format!("{}/api/v1/auth/register", server.base);
+    let response = server.client.post(url).json(&signup).send().await.unwrap();
+    assert_eq!(response.status(), 201);
+    let registered: Value = response.json().await.unwrap();
+    let held_learner: uuid::Uuid = registered["user"]["id"].as_str().unwrap().parse().unwrap();
+    let held_token = registered["access_token"].as_str().unwrap().to_owned();
+    let complete = |token: &str| RawRequest {
+        method: "PUT",
+        path: "/api/v1/progress/me".into(),
+        token: token.to_owned(),
+        body: serde_json::json!({ "chapter_id": chapter_id, "completed": true }).to_string(),
+    };
+
+    // Requests the server takes and then waits on for their bodies, until `release`.
+    let (release, released) = tokio::sync::watch::channel(false);
+    let (taken, mut taken_count) = tokio::sync::mpsc::channel::<()>(8);
+    let mut held = Vec::new();
+    for token in [&held_token, &server.token, &server.token, &server.token] {
+        let request = complete(token);
+        let (taken, mut released) = (taken.clone(), released.clone());
+        held.push(tokio::spawn(async move {
+            let hold = async move {
+                taken.send(()).await.unwrap();
+                released.wait_for(|released| *released).await.unwrap();
+            };
+            exchange(port, &request, hold).await
         }));
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for _ in 0..held.len() {
+        let waited = tokio::time::timeout(Duration::from_secs(30), taken_count.recv()).await;
+        assert!(matches!(waited, Ok(Some(()))), "the server did not take a held request");
+    }
+
+    // The load: reads, completions and check-ins on fresh connections, until the process ends.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for worker in 0..12 {
+        let request = match worker % 3 {
+            0 => complete(&server.token),
+            1 => RawRequest {
+                method: "GET",
+                path: "/api/v1/chapters/what-is-an-ai-agent".into(),
+                token: server.token.clone(),
+                body: String::new(),
+            },
+            _ => RawRequest {
+                method: "POST",
+                path: "/api/v1/streaks/me/checkin".into(),
+                token: server.token.clone(),
+                body: "{}".into(),
+            },
+        };
+        let (stop, answered) = (stop.clone(), answered.clone());
+        workers.push(tokio::spawn(async move {
+            let mut outcomes = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let outcome = tokio::time::timeout(
+                    Duration::from_secs(60),
+                    exchange(port, &request, std::future::ready(())),
+                )
+                .await
+                .unwrap_or_else(|_| Exchange::Dropped("no answer within 60 s".into()));
+                match outcome {
+                    Exchange::Answered(_) => {
+                        answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    Exchange::NotTaken => tokio::time::sleep(Duration::from_millis(20)).await,
+                    Exchange::Dropped(_) => {}
+                }
+                outcomes.push(outcome);
+            }
+            outcomes
+        }));
+    }
+    // Under load: SIGTERM once 200 requests were answered, however long that takes here.
+    let started = Instant::now();
+    while answered.load(std::sync::atomic::Ordering::Relaxed) < 200 {
+        assert!(started.elapsed() < Duration::from_secs(120), "the load did not get going");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     server.send_sigterm();
+    // The listener closes at once, but the held requests keep the process alive.
+    let started = Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        assert!(started.elapsed() < Duration::from_secs(20), "new connections still accepted");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Past actix's one-second shutdown check: only the drain's timeout keeps them alive now.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        server.is_running(),
+        "the server exited with requests in flight:\n{}",
+        server.log_text()
+    );
+    release.send(true).unwrap();
+    let mut held_outcomes = Vec::new();
+    for request in held {
+        held_outcomes.push(request.await.unwrap());
+    }
     let exited = tokio::task::spawn_blocking(move || {
         let clean = server.wait_for_exit(Duration::from_secs(35));
         (clean, server)
     });
     let (clean, server) = exited.await.unwrap();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
-    let mut answered = Vec::new();
+    let mut outcomes = Vec::new();
     for worker in workers {
-        answered.extend(worker.await.unwrap().0);
+        outcomes.extend(worker.await.unwrap());
     }
     assert!(clean, "exit status 0 within the shutdown timeout:\n{}", server.log_text());
-    assert!(answered.len() > 100, "the server was under load: {} answers", answered.len());
-    let failures: Vec<u16> = answered.iter().copied().filter(|s| !(200..300).contains(s)).collect();
-    assert!(failures.is_empty(), "accepted requests answered non-2xx: {failures:?}");
+    assert!(
+        held_outcomes.iter().all(|outcome| matches!(outcome, Exchange::Answered(200..=299))),
+        "requests taken before SIGTERM: {held_outcomes:?}"
+    );
+    let dropped: Vec<&Exchange> =
+        outcomes.iter().filter(|outcome| matches!(outcome, Exchange::Dropped(_))).collect();
+    assert!(dropped.is_empty(), "requests dropped in flight: {dropped:?}");
+    let refused: Vec<&Exchange> = outcomes
+        .iter()
+        .filter(
+            |outcome| matches!(outcome, Exchange::Answered(status) if !(200..300).contains(status)),
+        )
+        .collect();
+    assert!(refused.is_empty(), "taken requests answered non-2xx: {refused:?}");
+    assert_eq!(
+        stored_last_activity(&database_url, held_learner).await,
+        1,
+        "the held completion's last-activity note was written before exit:\n{}",
+        server.log_text()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_sqlite_sigterm_under_load_answers_every_request_it_took_and_exits_0() {
+    let test = "on_sqlite_sigterm_under_load_answers_every_request_it_took_and_exits_0";
+    let Some(binary) = binary(test) else {
+        return;
+    };
+    sigterm_under_load_answers_every_request_it_took(binary, &[], None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_sigterm_under_load_answers_every_request_it_took_and_exits_0() {
+    let test = "on_postgres_sigterm_under_load_answers_every_request_it_took_and_exits_0";
+    let (Some(binary), Some(s3)) = (binary(test), testkit::s3_env(test)) else {
+        return;
+    };
+    let Some(postgres) = testkit::fresh_postgres(test).await else {
+        return;
+    };
+    let env = postgres_and_s3_env(&postgres, &s3);
+    sigterm_under_load_answers_every_request_it_took(binary, &env, Some(postgres.url.clone()))
+        .await;
 }
 
 /// Runs a shell command from the environment (`E2E_DB_STOP_CMD`, `E2E_DB_START_CMD`).

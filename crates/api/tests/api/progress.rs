@@ -124,13 +124,20 @@ async fn a_check_in_on_a_new_day_increments_the_streak() {
     let app = spawn_app().await;
     let learner = app.learner(Tier::Free).await;
     streak_from(&app, &learner, 3, 1).await;
+    let before = Utc::now();
     let (status, checkin) = app.post_as(&learner, "/api/v1/streaks/me/checkin", &json!({})).await;
+    let after = Utc::now();
     assert_eq!(status, 200, "{checkin}");
     assert_eq!(
         (checkin["current_streak"].as_u64(), checkin["incremented"].as_bool()),
         (Some(4), Some(true))
     );
-    assert_eq!(checkin["last_checkin"], Utc::now().date_naive().to_string());
+    // The check-in happened between `before` and `after`, which may straddle midnight.
+    let day = checkin["last_checkin"].as_str().unwrap();
+    assert!(
+        [before, after].iter().any(|at| at.date_naive().to_string() == day),
+        "{day} is neither {before} nor {after}"
+    );
     let (_, again) = app.post_as(&learner, "/api/v1/streaks/me/checkin", &json!({})).await;
     assert_eq!(
         (again["current_streak"].as_u64(), again["incremented"].as_bool()),
