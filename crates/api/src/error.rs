@@ -183,6 +183,11 @@ impl From<PersistenceError> for ApiError {
             PersistenceError::Busy => {
                 Self::Unavailable("The database is busy; try again shortly.".into())
             }
+            // A backstop: request validation refuses such values first.
+            PersistenceError::InvalidValue(cause) => {
+                log::warn!("database refused a value: {cause}");
+                Self::validation("request", "contains a value that cannot be stored")
+            }
             other => Self::internal(other),
         }
     }
@@ -198,5 +203,17 @@ impl From<StoreError> for ApiError {
             // A chapter row whose body is missing, or a bad store config: our fault.
             other => Self::internal(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_the_database_cannot_store_is_a_422_not_a_503() {
+        let error = ApiError::from(PersistenceError::InvalidValue("22021: NUL".into()));
+        assert_eq!(error.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error.body().error, "validation_failed");
     }
 }
