@@ -7,12 +7,18 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::dto::check_line;
 use crate::{ApiError, AppState};
 
 /// Search parameters.
 #[derive(Debug, Deserialize, Validate, Apiv2Schema)]
 pub struct SearchParams {
-    /// What to look for, 2–200 characters; "quoted phrases" match in order.
+    /// What to look for: 2–200 characters, at least two of them not spaces; "quoted phrases"
+    /// match in order.
+    #[validate(
+        length(max = 200, message = "must be at most 200 characters"),
+        custom(function = "check_line")
+    )]
     pub q: String,
     /// 1–50, default 10.
     #[validate(range(min = 1, max = 50, message = "must be 1 to 50"))]
