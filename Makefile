@@ -6,7 +6,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/release/companion
 
 .PHONY: run build test lint fmt check-layers migrate import up down services services-stop bench \
-	check-zero-llm check-deploy e2e e2e-local e2e-run check-clients check-docs check-oauth
+	check-zero-llm check-deploy e2e e2e-local e2e-run check-clients check-docs check-oauth check-fuzz
 
 ## Start the server on the embedded default (SQLite + ./data/content + the bundled course).
 run: build
@@ -101,6 +101,13 @@ check-deploy:
 ## openapi-typescript + openapi-fetch each run a learner's journey (nothing generated is kept).
 check-clients: build
 	scripts/check-clients.sh $(BIN)
+
+## Contract fuzzing against the release binary: schemathesis (pinned, installed into
+## ~/.cache/course-companion/tools on first use) runs `--checks all` over every operation of the
+## served /openapi.json, as a premium and as a free learner, FUZZ_SECONDS (default 120) each, with
+## the rate limits off; any failure fails the target.
+check-fuzz: build
+	scripts/check-fuzz.sh $(BIN)
 
 ## /docs in headless Chromium (Debian's, installed if missing), offline: every operation is
 ## listed; the screenshot goes to $${ARTIFACTS_DIR:-artifacts}/docs.png.

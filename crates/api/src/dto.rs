@@ -1,7 +1,26 @@
-//! DTOs shared by several route modules.
+//! DTOs shared by several route modules, and the validators they share.
 
+use std::borrow::Cow;
+
+use domain::TextKind;
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
+use validator::ValidationError;
+
+/// A failed rule in validator's terms, with the domain's message.
+pub(crate) fn rule(code: &'static str, message: String) -> ValidationError {
+    ValidationError::new(code).with_message(Cow::Owned(message))
+}
+
+/// One line of text: no control characters (`domain::check_text`).
+pub(crate) fn check_line(text: &str) -> Result<(), ValidationError> {
+    domain::check_text(text, TextKind::Line).map_err(|message| rule("text", message))
+}
+
+/// Free text: no control characters but tab and line breaks.
+pub(crate) fn check_multiline(text: &str) -> Result<(), ValidationError> {
+    domain::check_text(text, TextKind::Multiline).map_err(|message| rule("text", message))
+}
 
 /// A learner's plan: free, premium or pro.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Apiv2Schema)]

@@ -197,6 +197,11 @@ impl From<PersistenceError> for ApiError {
             PersistenceError::Busy => {
                 Self::Unavailable("The database is busy; try again shortly.".into())
             }
+            // A backstop: request validation refuses such values first.
+            PersistenceError::InvalidValue(cause) => {
+                log::warn!("database refused a value: {cause}");
+                Self::validation("request", "contains a value that cannot be stored")
+            }
             other => Self::internal(other),
         }
     }
@@ -226,5 +231,12 @@ mod tests {
         assert_eq!(retry_after_secs(Duration::from_millis(1_000)), 1);
         assert_eq!(retry_after_secs(Duration::from_millis(1_001)), 2);
         assert_eq!(retry_after_secs(Duration::from_millis(5_999)), 6);
+    }
+
+    #[test]
+    fn a_value_the_database_cannot_store_is_a_422_not_a_503() {
+        let error = ApiError::from(PersistenceError::InvalidValue("22021: NUL".into()));
+        assert_eq!(error.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(error.body().error, "validation_failed");
     }
 }

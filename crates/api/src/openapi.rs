@@ -47,6 +47,27 @@ const EXTRA_ERRORS: [(&str, &[u16]); 21] = [
 const UUID_PATTERN: &str =
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
+/// A slug (`domain::chapter::validate_slug`) or an id (`domain::parse_id`).
+fn chapter_ref_schema() -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": 100,
+        "pattern": format!("^[a-z0-9]+(-[a-z0-9]+)*$|{UUID_PATTERN}") })
+}
+
+/// Request body fields that are free text: tab and line breaks allowed. Every other string
+/// of a request is one line (`domain::check_text`).
+const FREE_TEXT: [(&str, &str); 3] = [
+    ("RegisterRequest", "background"),
+    ("UpdateProfileRequest", "background"),
+    ("UpgradeRequest", "reason"),
+];
+
+/// The rules every request follows, stated once in the document's description.
+const REQUEST_RULES: &str = "Request bodies: a field the schema does not list is refused \
+    (400 `bad_request`); an optional field may be omitted or `null`, which mean the same (for \
+    updateMe: leave it unchanged); no string accepts control characters (U+0000–U+001F, \
+    U+007F–U+009F) except tab and line breaks in free text (`background`, `reason`), which is \
+    422 `validation_failed` naming the field.";
+
 /// Descriptions and limits of parameters, by operation (`*`: every operation).
 fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
     vec![
@@ -55,8 +76,7 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
             "chapter_ref",
             json!({
                 "description": "The chapter's UUID or its slug, e.g. `what-is-an-ai-agent`.",
-                "schema": { "type": "string", "minLength": 1, "maxLength": 100,
-                    "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$|^[0-9a-fA-F-]{36}$" },
+                "schema": chapter_ref_schema(),
                 "example": "what-is-an-ai-agent",
             }),
         ),
@@ -82,10 +102,11 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
             "searchCourse",
             "q",
             json!({
-                "description": "What to look for, 2–200 characters after trimming. Words are \
-                    stemmed; \"quoted phrases\" must match in order; small typos in words of 5 \
-                    letters or more are tolerated.",
-                "schema": { "type": "string", "minLength": 2, "maxLength": 200 },
+                "description": "What to look for: 2–200 characters, at least two of them not \
+                    spaces, no control characters. Words are stemmed; \"quoted phrases\" must \
+                    match in order; small typos in words of 5 letters or more are tolerated.",
+                "schema": { "type": "string", "minLength": 2, "maxLength": 200,
+                    "pattern": format!("^{ANY}*{VISIBLE}{ANY}*{VISIBLE}{ANY}*$") },
                 "example": "tool calling errors",
             }),
         ),
@@ -111,22 +132,35 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
             "getQuizResults",
             "offset",
             json!({ "description": "Attempts to skip (default 0).",
-                "schema": { "type": "integer", "format": "int32", "minimum": 0 } }),
+                "schema": { "type": "integer", "format": "int32", "minimum": 0,
+                    "maximum": i32::MAX } }),
         ),
     ]
 }
 
+/// A character `domain::check_text` lets into one line, and one of those that is not a space.
+const ANY: &str = r"[^\x00-\x1f\x7f-\x9f]";
+const VISIBLE: &str = r"[^\s\x00-\x1f\x7f-\x9f]";
+
 /// Limits of request body fields, matching the validators (`validator` attributes and the
-/// domain's account rules).
+/// domain's account and access rules). Strings not named here get the one-line text rule.
 fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
     let email = json!({ "format": "email", "maxLength": 254, "example": "ada@example.com" });
     let password = json!({ "minLength": 8, "maxLength": 72,
-        "pattern": "^(?=.*[A-Za-z])(?=.*[0-9]).*$", "example": "correct horse 1",
+        // `[^\W\d_]`: a letter in any script, as Rust's `char::is_alphabetic` and Python's
+        // `re` read it.
+        "pattern": format!(r"^(?=.*[^\W\d_])(?=.*[0-9]){ANY}*$"), "example": "correct horse 1",
         "description": "8–72 bytes with at least one letter and one digit." });
     let name = json!({ "maxLength": 100 });
     let background = json!({ "maxLength": 500 });
-    let timezone = json!({ "maxLength": 64, "example": "Europe/Lisbon",
+    let timezone = json!({ "allOf": [{ "$ref": "#/components/schemas/TimeZone" }],
+        "example": "Europe/Lisbon",
         "description": "An IANA timezone; daily streaks follow the learner's local day." });
+    let slug = "(?=[a-z0-9-]{1,100}$)[a-z0-9]+(-[a-z0-9]+)*";
+    let id = UUID_PATTERN.trim_start_matches('^').trim_end_matches('$');
+    let resource = json!({ "pattern":
+        format!("^chapter-[1-9][0-9]{{0,8}}$|^chapter:{slug}$|^chapter:{id}$|^quiz:{id}$") });
+    let user_id = json!({ "pattern": UUID_PATTERN });
     vec![
         ("RegisterRequest", "email", email.clone()),
         ("RegisterRequest", "password", password),
@@ -139,8 +173,44 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("UpdateProfileRequest", "timezone", timezone),
         ("UpdateProfileRequest", "background", background),
         ("UpgradeRequest", "reason", json!({ "maxLength": 500 })),
+        ("UpgradeRequest", "user_id", user_id.clone()),
+        ("AccessCheckRequest", "resource", resource),
+        ("AccessCheckRequest", "user_id", user_id),
+        ("ProgressUpdate", "chapter_id", chapter_ref_schema()),
         ("SubmitRequest", "submission_id", json!({ "minLength": 1, "maxLength": 100 })),
+        ("SubmitRequest", "answers", json!({ "minProperties": 1 })),
     ]
+}
+
+/// What every request body shares (`REQUEST_RULES`): no undeclared fields, optional fields
+/// nullable, strings free of control characters.
+fn finish_request_schema(name: &str, schema: &mut Value) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let required = object_required(object);
+    object.entry("additionalProperties").or_insert(json!(false));
+    let Some(Value::Object(properties)) = object.get_mut("properties") else {
+        return;
+    };
+    for (field, property) in properties.iter_mut() {
+        if !required.contains(field) {
+            mark_nullable(property);
+        }
+        let Some(property) = property.as_object_mut() else {
+            continue;
+        };
+        let plain_string = property.get("type") == Some(&json!("string"))
+            && ["pattern", "format", "enum"].iter().all(|key| !property.contains_key(*key));
+        if plain_string {
+            let kind = if FREE_TEXT.iter().any(|&(schema, free)| schema == name && free == field) {
+                domain::TextKind::Multiline
+            } else {
+                domain::TextKind::Line
+            };
+            property.insert("pattern".into(), json!(kind.pattern()));
+        }
+    }
 }
 
 /// Realistic answers of the main operations (status, body), so that the agent knows what
@@ -205,6 +275,11 @@ fn request_examples() -> Vec<(&'static str, Value)> {
         ),
         ("login", json!({ "email": "ada@example.com", "password": "correct horse 1" })),
         (
+            "updateMe",
+            json!({ "name": "Ada", "timezone": "Europe/Lisbon",
+                "background": "backend developer, new to ML" }),
+        ),
+        (
             "submitQuiz",
             json!({ "submission_id": "ada-ch1-attempt-1", "answers": {
                 "0b6f1c52-8d3e-4f7a-9c61-2d4e5f6a7b80": "B",
@@ -231,9 +306,10 @@ pub fn finish_document(mut document: Value, settings: &ApiSettings) -> Value {
         json!({
             "title": "Course Companion API",
             "version": settings.version,
-            "description": "Deterministic backend of an AI tutor: course content verbatim, \
-                navigation, search, rule-graded quizzes, progress and streaks. Every error is \
-                JSON `{error, message, details?}`; `error` is a stable snake_case code.",
+            "description": format!("Deterministic backend of an AI tutor: course content \
+                verbatim, navigation, search, rule-graded quizzes, progress and streaks. Every \
+                error is JSON `{{error, message, details?}}`; `error` is a stable snake_case \
+                code. {REQUEST_RULES}"),
             "license": { "name": "GPL-3.0-or-later" },
         }),
     );
@@ -269,6 +345,11 @@ pub fn finish_document(mut document: Value, settings: &ApiSettings) -> Value {
     if let Some(Value::Object(schemas)) = schemas {
         describe_answers_and_questions(schemas);
         schemas.insert("Error".into(), error_schema());
+        schemas.insert(
+            "TimeZone".into(),
+            json!({ "type": "string", "description": "An IANA timezone name.",
+                "enum": domain::account::timezone_names().collect::<Vec<_>>() }),
+        );
     }
     let request_schemas = request_schema_names(&document);
     if let Some(Value::Object(schemas)) = document.pointer_mut("/components/schemas") {
@@ -282,7 +363,17 @@ pub fn finish_document(mut document: Value, settings: &ApiSettings) -> Value {
                 .get_mut(schema)
                 .and_then(|s| s.pointer_mut(&format!("/properties/{property}")))
             {
-                merge(target, &rules);
+                if rules.get("allOf").is_some() {
+                    // A `$ref` takes no siblings in OpenAPI 3.0: the property becomes the rules.
+                    *target = rules;
+                } else {
+                    merge(target, &rules);
+                }
+            }
+        }
+        for name in &request_schemas {
+            if let Some(schema) = schemas.get_mut(name) {
+                finish_request_schema(name, schema);
             }
         }
     }
@@ -496,7 +587,7 @@ fn merge(target: &mut Value, additions: &Value) {
 
 fn error_response(status: u16) -> Value {
     let description = match status {
-        400 => "Malformed JSON body (`bad_request`).",
+        400 => "Malformed JSON body, or a field the schema does not list (`bad_request`).",
         401 => {
             "No bearer token, or one that is invalid or expired (`unauthorized`); at login, \
             a wrong email or password (`invalid_credentials`)."
@@ -552,11 +643,7 @@ fn finish_operation(operation: &mut Value) {
         statuses.push(401);
     }
     if has_body {
-        statuses.extend([400, 413]);
-        // Login checks nothing but the credentials themselves.
-        if id != "login" {
-            statuses.push(422);
-        }
+        statuses.extend([400, 413, 422]);
     }
     if has_parameters {
         statuses.push(422);
@@ -673,6 +760,40 @@ mod tests {
         assert_eq!(out["properties"]["nested"]["properties"]["b"]["nullable"], true);
         assert!(out["properties"]["id"].get("nullable").is_none());
         let request = &document["components"]["schemas"]["In"];
-        assert!(request["properties"]["a"].get("nullable").is_none(), "requests stay as they are");
+        assert!(request.get("required").is_none(), "a request's optional fields stay optional");
+    }
+
+    #[test]
+    fn request_bodies_refuse_extras_take_null_for_optionals_and_refuse_control_characters() {
+        let body = |schema: &str| {
+            json!({ "requestBody": { "content": { "application/json": {
+                "schema": { "$ref": format!("#/components/schemas/{schema}") } } } } })
+        };
+        let mut register = body("RegisterRequest");
+        register["operationId"] = json!("register");
+        let document = json!({
+            "openapi": "3.0.0",
+            "paths": { "/r": { "post": register } },
+            "components": { "schemas": { "RegisterRequest": { "type": "object",
+                "required": ["email"],
+                "properties": {
+                    "email": { "type": "string" },
+                    "name": { "type": "string" },
+                    "background": { "type": "string" },
+                } } } },
+        });
+        let document = finish_document(document, &settings());
+        let request = &document["components"]["schemas"]["RegisterRequest"];
+        assert_eq!(request["additionalProperties"], false);
+        assert!(request["properties"]["email"].get("nullable").is_none(), "required");
+        assert_eq!(request["properties"]["name"]["nullable"], true);
+        assert_eq!(request["properties"]["name"]["pattern"], domain::TextKind::Line.pattern());
+        assert_eq!(
+            request["properties"]["background"]["pattern"],
+            domain::TextKind::Multiline.pattern()
+        );
+        assert_eq!(request["properties"]["email"]["format"], "email", "from the field rules");
+        let description = document["info"]["description"].as_str().unwrap_or_default();
+        assert!(description.contains(REQUEST_RULES));
     }
 }

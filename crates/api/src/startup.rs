@@ -1,5 +1,6 @@
 //! Building the Actix application and serving it on a listener.
 
+use std::collections::HashMap;
 use std::net::TcpListener;
 use std::rc::Rc;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceResponse};
 use actix_web::error::JsonPayloadError;
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers, from_fn};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web as actix};
 use paperclip::actix::{OpenApiExt, web};
@@ -81,7 +82,7 @@ impl Application {
                 .configure(|config| routes::configure(config, &limits))
                 .with_raw_json_spec_v3(move |app, spec| {
                     let document = finish_document(spec, &settings);
-                    app.route(
+                    app.app_data(actix::Data::new(AllowedMethods::new(&document))).route(
                         "/openapi.json",
                         web::get().to(move || {
                             let document = document.clone();
@@ -184,8 +185,27 @@ fn json_config() -> actix::JsonConfig {
     })
 }
 
+/// The methods each route pattern accepts, for the `Allow` header a 405 must carry (RFC 9110
+/// §15.5.6), from the API document. (Routes outside it are registered with their method as a
+/// guard, so another method finds no route: 404, never 405.)
+#[derive(Debug)]
+struct AllowedMethods(HashMap<String, String>);
+
+impl AllowedMethods {
+    fn new(document: &serde_json::Value) -> Self {
+        let paths = document["paths"].as_object().into_iter().flatten();
+        let allowed = paths.map(|(path, item)| {
+            let methods: Vec<String> =
+                item.as_object().into_iter().flatten().map(|(m, _)| m.to_uppercase()).collect();
+            (path.clone(), methods.join(", "))
+        });
+        Self(allowed.collect())
+    }
+}
+
 /// Gives every error response that is not JSON yet (Actix's own 404/405/413…) the JSON
-/// error body, so a client never sees HTML or an empty error.
+/// error body, so a client never sees HTML or an empty error; a 405 also says what the route
+/// accepts (`Allow`).
 fn json_error_body<B: MessageBody + 'static>(
     response: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
@@ -211,10 +231,15 @@ fn json_error_body<B: MessageBody + 'static>(
     };
     let message = status.canonical_reason().unwrap_or("Error").to_owned();
     let (request, _) = response.into_parts();
-    let json = HttpResponse::build(status).json(ErrorBody {
-        error: code.to_owned(),
-        message,
-        details: None,
-    });
+    let mut json = HttpResponse::build(status);
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allowed = request.app_data::<actix::Data<AllowedMethods>>().and_then(|allowed| {
+            request.match_pattern().and_then(|pattern| allowed.0.get(&pattern).cloned())
+        });
+        if let Some(allowed) = allowed {
+            json.insert_header((header::ALLOW, allowed));
+        }
+    }
+    let json = json.json(ErrorBody { error: code.to_owned(), message, details: None });
     Ok(ErrorHandlerResponse::Response(ServiceResponse::new(request, json).map_into_right_body()))
 }

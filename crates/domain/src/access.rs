@@ -130,10 +130,15 @@ impl FromStr for Resource {
             )
         };
         if let Some(order) = text.strip_prefix("chapter-") {
+            // Plain digits, no sign or leading zero, at most nine: what the API document's
+            // pattern says, so `chapter-+4` and `chapter-04` are refused, not read as 4.
+            let written_plainly = (1..=9).contains(&order.len())
+                && order.bytes().all(|b| b.is_ascii_digit())
+                && !order.starts_with('0');
             return order
                 .parse()
                 .ok()
-                .filter(|n| *n > 0)
+                .filter(|_| written_plainly)
                 .map(Self::ChapterOrder)
                 .ok_or_else(invalid);
         }
@@ -141,7 +146,7 @@ impl FromStr for Resource {
             return reference.parse().map(Self::Chapter).map_err(|_| invalid());
         }
         if let Some(id) = text.strip_prefix("quiz:") {
-            return Uuid::parse_str(id).map(Self::Quiz).map_err(|_| invalid());
+            return crate::chapter::parse_id(id).map(Self::Quiz).ok_or_else(invalid);
         }
         Err(invalid())
     }
@@ -226,5 +231,15 @@ mod tests {
         for bad in ["chapter-0", "chapter-x", "chapter:", "quiz:tools", "lesson-1", ""] {
             assert!(bad.parse::<Resource>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_chapter_number_is_written_plainly_with_at_most_nine_digits() {
+        assert_eq!("chapter-999999999".parse(), Ok(Resource::ChapterOrder(999_999_999)));
+        for bad in ["chapter-+4", "chapter-04", "chapter- 4", "chapter-1000000000"] {
+            assert!(bad.parse::<Resource>().is_err(), "{bad}");
+        }
+        let id = Uuid::new_v4();
+        assert!(format!("quiz:{}", id.simple()).parse::<Resource>().is_err(), "simple UUID");
     }
 }

@@ -11,13 +11,15 @@ pub const BACKGROUND_MAX_CHARS: usize = 500;
 pub const PREFERENCES_MAX_BYTES: usize = 4096;
 pub const NAME_MAX_CHARS: usize = 100;
 
-/// 8–72 bytes with at least one letter and one digit.
+/// 8–72 bytes with at least one letter and one digit, no control characters.
 pub fn validate_password(password: &str) -> Result<(), String> {
     if !(PASSWORD_MIN_BYTES..=PASSWORD_MAX_BYTES).contains(&password.len()) {
         return Err(format!(
             "password must be {PASSWORD_MIN_BYTES} to {PASSWORD_MAX_BYTES} bytes long"
         ));
     }
+    crate::check_text(password, crate::TextKind::Line)
+        .map_err(|problem| format!("password {problem}"))?;
     let has_letter = password.chars().any(char::is_alphabetic);
     let has_digit = password.chars().any(|c| c.is_ascii_digit());
     if !(has_letter && has_digit) {
@@ -26,12 +28,13 @@ pub fn validate_password(password: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A plausible address: `local@domain.tld`, no spaces, at most 254 characters. Whether it
+/// A plausible address: `local@domain.tld`, no spaces or control characters, at most 254
+/// characters. Whether it
 /// receives mail is not ours to know.
 pub fn validate_email(email: &str) -> Result<(), String> {
     let email = email.trim();
     let plausible = email.len() <= 254
-        && !email.chars().any(char::is_whitespace)
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && !domain.contains('@')
@@ -44,6 +47,11 @@ pub fn validate_email(email: &str) -> Result<(), String> {
 /// Emails are unique regardless of case: stored trimmed and lower-cased.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+/// Every name `parse_timezone` accepts, for the OpenAPI document's enum.
+pub fn timezone_names() -> impl Iterator<Item = &'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|zone| zone.name())
 }
 
 /// An IANA timezone name such as `Europe/Lisbon`.
@@ -64,6 +72,13 @@ mod tests {
         assert!(validate_password(&format!("{}1", "a".repeat(72))).is_err(), "73 bytes");
         assert!(validate_password("abcdefgh").is_err(), "no digit");
         assert!(validate_password("12345678").is_err(), "no letter");
+    }
+
+    #[test]
+    fn a_password_may_not_contain_control_characters() {
+        for bad in ["abcdefg1\0", "abc\tdefg1", "abcdefg1\u{85}"] {
+            assert!(validate_password(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
@@ -92,8 +107,22 @@ mod tests {
     }
 
     #[test]
+    fn an_email_may_not_contain_control_characters() {
+        for bad in ["ada\0@example.com", "ada@exam\u{7f}ple.com", "ada@example.com\u{1b}"] {
+            assert!(validate_email(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn emails_are_compared_in_lower_case() {
         assert_eq!(normalize_email("  Ada@Example.COM "), "ada@example.com");
+    }
+
+    #[test]
+    fn every_listed_timezone_name_parses() {
+        let names: Vec<&str> = timezone_names().collect();
+        assert!(names.len() > 400 && names.contains(&"Europe/Lisbon"));
+        assert!(names.iter().all(|name| parse_timezone(name).is_ok()));
     }
 
     #[test]

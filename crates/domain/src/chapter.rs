@@ -254,6 +254,13 @@ pub fn validate_slug(slug: &str) -> Result<(), String> {
     }
 }
 
+/// An id as the API writes it: a hyphenated UUID (either case). The other forms `Uuid`
+/// parses (simple, braced, URN) are refused, so that one pattern in the API document says
+/// what is accepted.
+pub fn parse_id(text: &str) -> Option<Uuid> {
+    if text.len() == 36 { Uuid::parse_str(text).ok() } else { None }
+}
+
 /// How a client names a chapter in a URL: its UUID or its slug.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChapterRef {
@@ -270,7 +277,7 @@ impl FromStr for ChapterRef {
     type Err = InvalidChapterRef;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        if let Ok(id) = Uuid::parse_str(text) {
+        if let Some(id) = parse_id(text) {
             return Ok(Self::Id(id));
         }
         validate_slug(text)
@@ -351,6 +358,18 @@ mod tests {
         for bad in ["", "Tool Use", "a--b", "-a", "über", &"x".repeat(101)] {
             assert!(bad.parse::<ChapterRef>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_id_is_a_hyphenated_uuid_and_other_uuid_forms_are_refused() {
+        let id = Uuid::new_v4();
+        assert_eq!(parse_id(&id.to_string()), Some(id));
+        assert_eq!(parse_id(&id.to_string().to_uppercase()), Some(id));
+        for other in [id.simple().to_string(), id.braced().to_string(), id.urn().to_string()] {
+            assert_eq!(parse_id(&other), None, "{other}");
+        }
+        let upper_simple = id.simple().to_string().to_uppercase();
+        assert!(upper_simple.parse::<ChapterRef>().is_err(), "neither an id nor a slug");
     }
 
     #[test]

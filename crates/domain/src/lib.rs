@@ -2,7 +2,8 @@
 //!
 //! What lives here: the course package model (manifest, chapters with front matter, quizzes),
 //! its validation with `file:line` diagnostics, content hashing, chapter references, and the
-//! account and freemium rules (tiers, roles, passwords, timezones), quiz grading, daily streaks and progress math.
+//! account and freemium rules (tiers, roles, passwords, timezones), quiz grading, daily streaks and progress math,
+//! and what text a request may carry.
 //! What does not: any I/O, async, HTTP (actix) or database (sea-orm) code. The crates above
 //! read files, talk to stores and databases, and hand plain values to these functions.
 
@@ -15,10 +16,14 @@ pub mod package;
 pub mod progress;
 pub mod quiz;
 pub mod streak;
+pub mod text;
 
 pub use access::{AccessDecision, AccessPolicy, Resource, Role, Tier};
-pub use chapter::{ChapterRef, ChapterSource, ContentHash, Difficulty, InvalidChapterRef};
+pub use chapter::{
+    ChapterRef, ChapterSource, ContentHash, Difficulty, InvalidChapterRef, parse_id,
+};
 pub use grading::{AnswerProblem, Grade, GradedQuestion, QuestionOutcome, Submitted, grade};
 pub use package::{CourseManifest, CoursePackage, PackageError, SourceFile};
 pub use quiz::{Answer, Question, QuestionKind, QuizSource, RevealAnswers};
 pub use streak::{CheckIn, Streak};
+pub use text::{TextKind, check_text};

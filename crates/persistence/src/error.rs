@@ -13,6 +13,10 @@ pub enum PersistenceError {
     /// `SQLITE_BUSY`); clients may retry.
     #[error("the database is busy")]
     Busy,
+    /// The database refused a value as data it cannot hold (PostgreSQL's SQLSTATE class 22,
+    /// e.g. a NUL character in text): the client's input, not an outage or a bug.
+    #[error("value refused by the database: {0}")]
+    InvalidValue(String),
     /// A stored value cannot be read back as a domain value.
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
@@ -29,6 +33,9 @@ impl From<DbErr> for PersistenceError {
                 SqlErr::ForeignKeyConstraintViolation(detail) => return Self::Conflict(detail),
                 _ => {}
             }
+        }
+        if let Some(message) = data_exception(&error) {
+            return Self::InvalidValue(message);
         }
         if is_busy(&error) {
             return Self::Busy;
@@ -64,7 +71,9 @@ fn is_outage(error: &DbErr) -> bool {
     }
 }
 
-/// SQLite's "database is locked" family (codes 5 and 6 with their extended variants).
+/// SQLite's "database is locked" family (codes 5 and 6 with their extended variants). Only
+/// SQLite's codes (at most four digits) are read so: PostgreSQL's 22021 (a NUL byte in text)
+/// is 5 in its low byte too, and used to be answered "the database is busy".
 fn is_busy(error: &DbErr) -> bool {
     let (DbErr::Query(RuntimeErr::SqlxError(sqlx)) | DbErr::Exec(RuntimeErr::SqlxError(sqlx))) =
         error
@@ -74,7 +83,24 @@ fn is_busy(error: &DbErr) -> bool {
     match sqlx.as_ref() {
         sea_orm::sqlx::Error::Database(db) => db
             .code()
+            .filter(|code| code.len() <= 4)
             .is_some_and(|code| code.parse::<u32>().is_ok_and(|code| matches!(code & 0xff, 5 | 6))),
         _ => false,
     }
+}
+
+/// PostgreSQL's data exceptions (SQLSTATE class 22: 22021 a NUL byte in text, 22P05 an
+/// unsupported Unicode escape, 22001 a value too long …). SQLite's codes are decimal numbers
+/// of at most four digits, so a five-character SQLSTATE is PostgreSQL's.
+fn data_exception(error: &DbErr) -> Option<String> {
+    let (DbErr::Query(RuntimeErr::SqlxError(sqlx)) | DbErr::Exec(RuntimeErr::SqlxError(sqlx))) =
+        error
+    else {
+        return None;
+    };
+    let sea_orm::sqlx::Error::Database(db) = sqlx.as_ref() else {
+        return None;
+    };
+    let code = db.code()?;
+    (code.len() == 5 && code.starts_with("22")).then(|| format!("{code}: {}", db.message()))
 }

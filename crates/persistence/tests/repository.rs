@@ -194,6 +194,23 @@ async fn a_taken_email_is_a_conflict_not_an_error(db: &Database) {
 }
 on_every_database!(users_unique_email, a_taken_email_is_a_conflict_not_an_error);
 
+#[tokio::test]
+async fn text_postgres_cannot_store_is_an_invalid_value_not_an_outage() {
+    let test = "text_postgres_cannot_store_is_an_invalid_value_not_an_outage";
+    let Some(db) = postgres(test).await else {
+        return;
+    };
+    // PostgreSQL refuses NUL in text (SQLSTATE 22021), on a write and in a query alike.
+    match db.create_user(new_user("nul\0@example.com")).await {
+        Err(PersistenceError::InvalidValue(_)) => {}
+        other => panic!("expected InvalidValue, got {other:?}"),
+    }
+    match db.find_user_by_email("nul\0@example.com").await {
+        Err(PersistenceError::InvalidValue(_)) => {}
+        other => panic!("expected InvalidValue, got {other:?}"),
+    }
+}
+
 async fn a_tier_change_is_applied_and_audited_in_one_go(db: &Database) {
     use domain::{Role, Tier};
     let user = db.create_user(new_user("tier@example.com")).await.unwrap();

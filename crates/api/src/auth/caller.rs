@@ -42,9 +42,9 @@ impl UserRef {
         if text == "me" {
             return Ok(Self::Me);
         }
-        Uuid::parse_str(text)
+        domain::parse_id(text)
             .map(Self::Id)
-            .map_err(|_| ApiError::validation("user", "must be a user id (UUID) or `me`"))
+            .ok_or_else(|| ApiError::validation("user", "must be a user id (UUID) or `me`"))
     }
 }
 

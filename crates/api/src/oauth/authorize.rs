@@ -91,23 +91,34 @@ impl ValidRequest {
 /// Why a request is refused, and how.
 enum Refusal {
     /// Unknown client or redirect URI: an error page, never a redirect.
-    Page(&'static str),
+    Page(String),
     /// Anything else: back to the client.
     Redirect(HttpResponse),
 }
 
 async fn validate(state: &AppState, params: &AuthorizeParams) -> Result<ValidRequest, Refusal> {
+    // Nothing we issue or store holds a control character: refused before any lookup, on a
+    // page (the redirect URI is not known good yet).
+    for (field, value) in params.hidden_fields() {
+        domain::check_text(value, domain::TextKind::Line).map_err(|problem| {
+            Refusal::Page(format!("The app's sign-in request is malformed: `{field}` {problem}."))
+        })?;
+    }
     let client_id = params.client_id.as_deref().unwrap_or_default();
     let client = match state.db.find_client(client_id).await {
         Ok(Some(client)) => client,
-        Ok(None) => return Err(Refusal::Page("The app asking you to sign in is not registered.")),
+        Ok(None) => {
+            return Err(Refusal::Page("The app asking you to sign in is not registered.".into()));
+        }
         Err(_) => {
-            return Err(Refusal::Page("Sign-in is unavailable right now; try again shortly."));
+            return Err(Refusal::Page(
+                "Sign-in is unavailable right now; try again shortly.".into(),
+            ));
         }
     };
     let redirect_uri = params.redirect_uri.clone().unwrap_or_default();
     if !client.redirect_uris.contains(&redirect_uri) {
-        return Err(Refusal::Page("The app's return address is not one it registered."));
+        return Err(Refusal::Page("The app's return address is not one it registered.".into()));
     }
     let mut request = ValidRequest {
         client,
@@ -133,7 +144,7 @@ async fn validate(state: &AppState, params: &AuthorizeParams) -> Result<ValidReq
 
 fn refused(refusal: Refusal) -> HttpResponse {
     match refusal {
-        Refusal::Page(message) => error_page(StatusCode::BAD_REQUEST, message),
+        Refusal::Page(message) => error_page(StatusCode::BAD_REQUEST, &message),
         Refusal::Redirect(response) => response,
     }
 }
@@ -359,6 +370,15 @@ pub(super) async fn sign_in(
             }
             page
         }
+        Err(ApiError::Validation { details, .. }) => sign_in_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &valid,
+            params,
+            &csrf,
+            Some(&validation_sentence(&details)),
+            &form.email,
+            false,
+        ),
         Err(error) => error.error_response(),
     }
 }

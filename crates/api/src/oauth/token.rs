@@ -44,6 +44,25 @@ pub(super) struct TokenRequest {
     token: Option<String>,
 }
 
+impl TokenRequest {
+    /// Every field that was sent, by name.
+    fn text_fields(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            ("grant_type", &self.grant_type),
+            ("code", &self.code),
+            ("redirect_uri", &self.redirect_uri),
+            ("code_verifier", &self.code_verifier),
+            ("refresh_token", &self.refresh_token),
+            ("scope", &self.scope),
+            ("client_id", &self.client_id),
+            ("client_secret", &self.client_secret),
+            ("token", &self.token),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
+    }
+}
+
 /// An RFC 6749 §5.2 error.
 struct OAuthError {
     status: StatusCode,
@@ -101,7 +120,14 @@ fn parse_body(request: &HttpRequest, body: &[u8]) -> Result<TokenRequest, OAuthE
     } else {
         serde_urlencoded::from_bytes(body).map_err(|error| error.to_string())
     };
-    parsed.map_err(|error| OAuthError::new("invalid_request", format!("Unreadable body: {error}")))
+    let body: TokenRequest = parsed
+        .map_err(|error| OAuthError::new("invalid_request", format!("Unreadable body: {error}")))?;
+    // No code, token or client id we issue holds a control character: refused before any lookup.
+    for (field, value) in body.text_fields() {
+        domain::check_text(value, domain::TextKind::Line)
+            .map_err(|problem| OAuthError::new("invalid_request", format!("{field} {problem}.")))?;
+    }
+    Ok(body)
 }
 
 /// `client_id:client_secret` of an `Authorization: Basic` header.
@@ -157,6 +183,10 @@ async fn authenticate(
     body: &TokenRequest,
 ) -> Result<ClientRecord, OAuthError> {
     let credentials = presented_credentials(request, body)?;
+    if domain::check_text(&credentials.client_id, domain::TextKind::Line).is_err() {
+        // Only a Basic header gets here with one: no registered client has such an id.
+        return Err(OAuthError::new("invalid_client", "Unknown client or wrong secret."));
+    }
     let client = state.db.find_client(&credentials.client_id).await.map_err(|_| unavailable())?;
     match client {
         Some(client)

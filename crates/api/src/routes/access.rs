@@ -9,7 +9,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Caller, UserRef};
-use crate::dto::TierName;
+use crate::dto::{TierName, check_multiline};
 use crate::{ApiError, AppState};
 
 /// A resource to check, for the caller or (admins only) another user.
@@ -50,7 +50,10 @@ pub struct UpgradeRequest {
     pub user_id: Uuid,
     pub new_tier: TierName,
     /// Why, for the audit trail.
-    #[validate(length(max = 500, message = "must be at most 500 characters"))]
+    #[validate(
+        length(max = 500, message = "must be at most 500 characters"),
+        custom(function = "check_multiline")
+    )]
     pub reason: Option<String>,
 }
 

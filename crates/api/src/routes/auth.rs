@@ -1,7 +1,5 @@
 //! Registration, login and the caller's own profile.
 
-use std::borrow::Cow;
-
 use chrono::{DateTime, Utc};
 use domain::account;
 use paperclip::actix::web::{Data, Json};
@@ -12,12 +10,8 @@ use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
 use crate::auth::Caller;
-use crate::dto::{RoleName, TierName};
+use crate::dto::{RoleName, TierName, check_line, check_multiline, rule};
 use crate::{ApiError, AppState};
-
-fn rule(code: &'static str, message: String) -> ValidationError {
-    ValidationError::new(code).with_message(Cow::Owned(message))
-}
 
 fn check_email(email: &str) -> Result<(), ValidationError> {
     account::validate_email(email).map_err(|message| rule("email", message))
@@ -53,13 +47,19 @@ pub struct RegisterRequest {
     /// 8–72 bytes with at least one letter and one digit.
     #[validate(custom(function = "check_password"))]
     pub password: String,
-    #[validate(length(max = 100, message = "must be at most 100 characters"))]
+    #[validate(
+        length(max = 100, message = "must be at most 100 characters"),
+        custom(function = "check_line")
+    )]
     pub name: Option<String>,
     /// IANA timezone for daily streaks, e.g. `Europe/Lisbon`; default `UTC`.
     #[validate(custom(function = "check_timezone"))]
     pub timezone: Option<String>,
     /// Free text the tutor reads to personalise, e.g. "backend developer, new to ML".
-    #[validate(length(max = 500, message = "must be at most 500 characters"))]
+    #[validate(
+        length(max = 500, message = "must be at most 500 characters"),
+        custom(function = "check_multiline")
+    )]
     pub background: Option<String>,
 }
 
@@ -76,11 +76,17 @@ pub struct LoginRequest {
 #[derive(Debug, Deserialize, Validate, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateProfileRequest {
-    #[validate(length(max = 100, message = "must be at most 100 characters"))]
+    #[validate(
+        length(max = 100, message = "must be at most 100 characters"),
+        custom(function = "check_line")
+    )]
     pub name: Option<String>,
     #[validate(custom(function = "check_timezone"))]
     pub timezone: Option<String>,
-    #[validate(length(max = 500, message = "must be at most 500 characters"))]
+    #[validate(
+        length(max = 500, message = "must be at most 500 characters"),
+        custom(function = "check_multiline")
+    )]
     pub background: Option<String>,
     /// A JSON object of at most 4 KiB.
     #[validate(custom(function = "check_preferences"))]
@@ -196,14 +202,19 @@ pub async fn login(
 }
 
 /// The account these credentials open, with its login recorded; the same answer, in about
-/// the same time, for an unknown email and a wrong password. An email with too many recent
-/// attempts that did not succeed is refused (429) before anything is looked up, alike for
-/// known and unknown emails.
+/// the same time, for an unknown email and a wrong password. Text no account can have (a
+/// control character) is a 422 before any lookup. An email with too many recent attempts that
+/// did not succeed is refused (429) before anything is looked up, alike for known and unknown
+/// emails.
 pub(crate) async fn check_credentials(
     state: &AppState,
     email: &str,
     password: String,
 ) -> Result<UserRecord, ApiError> {
+    for (field, text) in [("email", email), ("password", password.as_str())] {
+        domain::check_text(text, domain::TextKind::Line)
+            .map_err(|message| ApiError::validation(field, message))?;
+    }
     let attempt =
         state.auth.failed_logins.begin(&account::normalize_email(email)).map_err(|wait| {
             state.metrics.login("throttled");

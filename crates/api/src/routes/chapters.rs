@@ -105,18 +105,16 @@ pub struct NeighbourChapter {
     pub chapter: Option<ChapterSummary>,
 }
 
-fn parse_ref(text: &str) -> Result<ChapterRef, ApiError> {
-    text.parse().map_err(|error: domain::InvalidChapterRef| {
-        ApiError::validation("chapter_ref", error.to_string())
-    })
-}
-
-/// The chapter `text` names, from the in-memory catalog.
+/// The chapter `text` names, from the in-memory catalog; `field` is where the request sent it
+/// (what a 422 names).
 pub(crate) async fn find(
     state: &AppState,
+    field: &str,
     text: &str,
 ) -> Result<(Arc<Chapters>, ChapterRef), ApiError> {
-    let reference = parse_ref(text)?;
+    let reference: ChapterRef = text.parse().map_err(|error: domain::InvalidChapterRef| {
+        ApiError::validation(field, error.to_string())
+    })?;
     let catalog = state.chapters.get(&state.db).await?;
     if catalog.find(&reference).is_none() {
         return Err(ApiError::NotFound(format!("No chapter `{text}`.")));
@@ -158,7 +156,7 @@ pub async fn get_chapter(
     caller: Caller,
     chapter_ref: Path<String>,
 ) -> Result<Tagged<ChapterDetail>, ApiError> {
-    let (catalog, reference) = find(&state, &chapter_ref).await?;
+    let (catalog, reference) = find(&state, "chapter_ref", &chapter_ref).await?;
     let Some(chapter) = catalog.find(&reference) else {
         return Err(ApiError::NotFound(format!("No chapter `{}`.", chapter_ref.as_str())));
     };
@@ -206,7 +204,7 @@ async fn neighbour(
     chapter_ref: &str,
     after: bool,
 ) -> Result<Json<NeighbourChapter>, ApiError> {
-    let (catalog, reference) = find(state, chapter_ref).await?;
+    let (catalog, reference) = find(state, "chapter_ref", chapter_ref).await?;
     let (previous, next) = catalog.neighbours(&reference);
     let policy = state.settings.access_policy;
     let chapter = if after { next } else { previous };

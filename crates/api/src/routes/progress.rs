@@ -269,7 +269,7 @@ pub async fn update_progress(
 ) -> Result<Json<Progress>, ApiError> {
     let user = target(&state, &caller, &user).await?;
     let update = body.into_inner();
-    let (catalog, reference) = find(&state, &update.chapter_id).await?;
+    let (catalog, reference) = find(&state, "chapter_id", &update.chapter_id).await?;
     let chapter =
         catalog.find(&reference).ok_or_else(|| ApiError::NotFound("No such chapter.".into()))?;
     state.settings.require_access(user.tier, chapter.order)?;

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::dto::check_line;
 use crate::responders::WithStatus;
 use crate::routes::progress::{Learner, check_in_quietly};
 use crate::{ApiError, AppState};
@@ -127,7 +128,10 @@ pub struct SubmitRequest {
     pub answers: HashMap<String, AnswerValue>,
     /// Optional idempotency key chosen by the client: a retry with the same key returns the
     /// first result instead of storing a second attempt.
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[validate(
+        length(min = 1, max = 100, message = "must be 1 to 100 characters"),
+        custom(function = "check_line")
+    )]
     pub submission_id: Option<String>,
 }
 
@@ -166,7 +170,8 @@ pub struct Page {
     /// 1–100, default 20.
     #[validate(range(min = 1, max = 100, message = "must be 1 to 100"))]
     pub limit: Option<u32>,
-    /// Default 0.
+    /// Default 0; at most 2147483647 (the document's int32).
+    #[validate(range(max = 2_147_483_647, message = "must be at most 2147483647"))]
     pub offset: Option<u32>,
 }
 
@@ -200,8 +205,8 @@ async fn open_quiz(
     caller: &Caller,
     id: &str,
 ) -> Result<std::sync::Arc<StoredQuiz>, ApiError> {
-    let id = Uuid::parse_str(id)
-        .map_err(|_| ApiError::validation("quiz_id", "must be a quiz id (UUID)"))?;
+    let id = domain::parse_id(id)
+        .ok_or_else(|| ApiError::validation("quiz_id", "must be a quiz id (UUID)"))?;
     let catalog = state.quizzes.get(&state.db).await?;
     let quiz =
         catalog.find(id).cloned().ok_or_else(|| ApiError::NotFound(format!("No quiz {id}.")))?;

@@ -9,15 +9,20 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::dto::check_line;
 use crate::{ApiError, AppState};
 
 /// Search parameters.
 #[derive(Debug, Deserialize, Validate, Apiv2Schema)]
 pub struct SearchParams {
-    /// What to look for, 2–200 characters: words, "quoted phrases" (words in order) and
-    /// identifiers (`tool_choice`). Nothing else is syntax: `body:x`, `[a TO z]`, `AND`,
-    /// `+x`, `x*` and the like are read as the words in them. Words after the 24th are
-    /// ignored, and at most 4 words also match with a typo.
+    /// What to look for, 2–200 characters, at least two of them not spaces: words, "quoted
+    /// phrases" (words in order) and identifiers (`tool_choice`). Nothing else is syntax:
+    /// `body:x`, `[a TO z]`, `AND`, `+x`, `x*` and the like are read as the words in them.
+    /// Words after the 24th are ignored, and at most 4 words also match with a typo.
+    #[validate(
+        length(max = 200, message = "must be at most 200 characters"),
+        custom(function = "check_line")
+    )]
     pub q: String,
     /// 1–50, default 10.
     #[validate(range(min = 1, max = 50, message = "must be 1 to 50"))]

@@ -64,6 +64,13 @@ impl Contract {
         if let Some(validator) = validators.get(&key) {
             return Arc::clone(validator);
         }
+        let validator = Arc::new(self.compile(schema, &format!("{id} {status}")));
+        validators.insert(key, Arc::clone(&validator));
+        validator
+    }
+
+    /// A validator for one of the document's schemas.
+    fn compile(&self, schema: &Value, what: &str) -> jsonschema::Validator {
         // `$ref`s point into `#/components/schemas`, so the components travel along.
         let components: Map<String, Value> = self.document["components"]["schemas"]
             .as_object()
@@ -73,12 +80,36 @@ impl Contract {
             .collect();
         let root =
             json!({ "allOf": [json_schema(schema)], "components": { "schemas": components } });
-        let validator = Arc::new(
-            jsonschema::validator_for(&root)
-                .unwrap_or_else(|error| panic!("{id} {status}: unusable schema: {error}")),
-        );
-        validators.insert(key, Arc::clone(&validator));
-        validator
+        jsonschema::validator_for(&root)
+            .unwrap_or_else(|error| panic!("{what}: unusable schema: {error}"))
+    }
+
+    pub fn document(&self) -> &Value {
+        &self.document
+    }
+
+    /// Whether the document's schema (of a body, a parameter, a component) admits `value`.
+    pub fn admits(&self, schema: &Value, value: &Value) -> bool {
+        self.compile(schema, "a request schema").is_valid(value)
+    }
+
+    /// `(method, path template, operation)` of every documented operation.
+    pub fn operations(&self) -> Vec<(String, String, &Value)> {
+        let paths = self.document["paths"].as_object().into_iter().flatten();
+        paths
+            .flat_map(|(path, item)| {
+                let methods = item.as_object().into_iter().flatten();
+                methods.map(move |(method, operation)| (method.clone(), path.clone(), operation))
+            })
+            .collect()
+    }
+
+    /// The request body schema of an operation (resolved), if it takes one.
+    pub fn request_schema(&self, operation: &Value) -> Option<&Value> {
+        let reference =
+            operation.pointer("/requestBody/content/application~1json/schema/$ref")?.as_str()?;
+        let name = reference.trim_start_matches("#/components/schemas/");
+        self.document["components"]["schemas"].get(name)
     }
 }
 

@@ -8,6 +8,7 @@ mod chapters;
 mod contract;
 mod documentation;
 mod errors;
+mod hardening;
 mod health;
 mod helpers;
 mod limits;

@@ -377,6 +377,44 @@ async fn a_wrong_password_on_the_sign_in_page_answers_as_login_does() {
     }
 }
 
+/// Nothing we issue or store holds a control character: each OAuth door refuses one before
+/// any lookup, in its own protocol's words and naming the field.
+async fn control_characters_are_refused_before_any_lookup(app: &TestApp) {
+    register_client(app, "gpt").await;
+    let mut browser = Browser::new(app);
+    let page =
+        browser.get(&format!("/oauth/authorize?{}", authorize_query("gpt\0", "s", false))).await;
+    assert_eq!(page.status, 400, "an error page, never a redirect");
+    assert!(page.text.contains("client_id") && page.text.contains("control characters"));
+    let signin =
+        browser.get(&format!("/oauth/authorize?{}", authorize_query("gpt", "s", false))).await;
+    let mut fields = signin.hidden();
+    fields.extend(form(&[("email", "ada\0@example.com"), ("password", PASSWORD)]));
+    let page = browser.post("/oauth/authorize/signin", &fields).await;
+    assert_eq!(page.status, 422, "{}", page.text);
+    assert!(page.text.contains("email: must not contain control characters"), "{}", page.text);
+    let refresh = [("grant_type", "refresh_token"), ("refresh_token", "r\0")];
+    let (status, _, body) = token(app, "gpt", false, &refresh).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")), "{body}");
+    assert!(body["error_description"].as_str().unwrap().contains("refresh_token"), "{body}");
+    let clean = [("grant_type", "refresh_token"), ("refresh_token", "r")];
+    let (status, _, body) = token(app, "gpt\0", true, &clean).await;
+    assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")), "{body}");
+}
+
+#[tokio::test]
+async fn control_characters_in_oauth_requests_are_refused_before_any_lookup_on_sqlite() {
+    control_characters_are_refused_before_any_lookup(&spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn control_characters_in_oauth_requests_are_refused_before_any_lookup_on_postgres() {
+    let test = "control_characters_in_oauth_requests_are_refused_before_any_lookup_on_postgres";
+    if let Some(app) = spawn_app_on_postgres(test).await {
+        control_characters_are_refused_before_any_lookup(&app).await;
+    }
+}
+
 #[tokio::test]
 async fn a_code_used_twice_fails_and_revokes_what_its_first_use_issued() {
     let app = spawn_app().await;
