@@ -407,10 +407,22 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
     application.run_until_stopped().await.map_err(StartError::Serve)?;
     flusher.abort();
     refresher.abort();
-    match activity.flush(&db).await {
+    db.close().await?;
+    // The pool's PostgreSQL connections were opened on the HTTP workers' runtimes, which are
+    // gone now ("a Tokio context … is being shut down"): the last notes go through a fresh
+    // pool opened on this runtime.
+    let written = match connect(&settings).await {
+        Ok(fresh) => {
+            let written = activity.flush(&fresh).await;
+            fresh.close().await?;
+            written
+        }
+        Err(StartError::Database(error)) => Err(error),
+        Err(other) => return Err(other),
+    };
+    match written {
         Ok(written) => log::info!("stopped; wrote pending activity of {written} learner(s)"),
         Err(error) => log::error!("stopped; pending activity could not be written: {error}"),
     }
-    db.close().await?;
     Ok(())
 }
