@@ -138,7 +138,6 @@ pub struct RateLimits {
     auth_keys: RateKeys,
     /// `None`: off.
     oauth_clients: Option<Arc<DefaultKeyedRateLimiter<String>>>,
-    metrics: Metrics,
 }
 
 impl RateLimits {
@@ -174,7 +173,6 @@ impl RateLimits {
             auth: config(auth_keys.clone(), settings.auth_per_minute)?,
             auth_keys,
             oauth_clients,
-            metrics: metrics.clone(),
         })
     }
 
@@ -212,7 +210,7 @@ impl RateLimits {
     }
 
     fn refused(&self, scope: Scope, refusal: &NotUntil<QuantaInstant>) -> u64 {
-        self.metrics.rate_limited(scope.label());
+        self.auth_keys.metrics.rate_limited(scope.label());
         retry_after_secs(refusal.wait_time_from(DefaultClock::default().now()))
     }
 
