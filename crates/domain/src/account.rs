@@ -60,6 +60,79 @@ pub fn parse_timezone(name: &str) -> Result<Tz, String> {
         .map_err(|_| format!("`{name}` is not an IANA timezone such as Europe/Lisbon"))
 }
 
+/// A checked email address, stored form: trimmed and lower-cased, so two spellings of one
+/// address are one account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        validate_email(text)?;
+        Ok(Self(normalize_email(text)))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Email {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A password that meets the rules, on its way to be hashed; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(text: String) -> Result<Self, String> {
+        validate_password(&text)?;
+        Ok(Self(text))
+    }
+
+    pub fn expose(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+/// A learner's IANA timezone, the calendar their streak days follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TimeZone(Tz);
+
+impl Default for TimeZone {
+    fn default() -> Self {
+        Self(Tz::UTC)
+    }
+}
+
+impl TimeZone {
+    pub fn parse(name: &str) -> Result<Self, String> {
+        parse_timezone(name).map(Self)
+    }
+
+    pub fn zone(self) -> Tz {
+        self.0
+    }
+
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+}
+
+impl std::fmt::Display for TimeZone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +204,28 @@ mod tests {
         assert!(parse_timezone("UTC").is_ok());
         assert!(parse_timezone("Mars/Olympus").is_err());
         assert!(parse_timezone("").is_err());
+    }
+
+    #[test]
+    fn a_parsed_email_is_stored_in_lower_case() {
+        assert_eq!(
+            Email::parse(" Ada@Example.COM ").map(|e| e.to_string()),
+            Ok("ada@example.com".into())
+        );
+        assert!(Email::parse("ada").is_err());
+    }
+
+    #[test]
+    fn a_password_is_never_printed() {
+        let password = Password::parse("correct horse 1".into()).unwrap();
+        assert!(!format!("{password:?}").contains("horse"));
+        assert!(Password::parse("short1".into()).is_err());
+    }
+
+    #[test]
+    fn a_timezone_keeps_its_iana_name() {
+        assert_eq!(TimeZone::parse("Europe/Lisbon").map(TimeZone::name), Ok("Europe/Lisbon"));
+        assert_eq!(TimeZone::default().name(), "UTC");
+        assert!(TimeZone::parse("Mars/Olympus").is_err());
     }
 }

@@ -15,15 +15,18 @@ pub mod oauth;
 pub mod package;
 pub mod progress;
 pub mod quiz;
+pub mod source;
 pub mod streak;
 pub mod text;
 
 pub use access::{AccessDecision, AccessPolicy, Resource, Role, Tier};
+pub use account::{Email, Password, TimeZone};
 pub use chapter::{
     ChapterRef, ChapterSource, ContentHash, Difficulty, InvalidChapterRef, parse_id,
 };
 pub use grading::{AnswerProblem, Grade, GradedQuestion, QuestionOutcome, Submitted, grade};
-pub use package::{CourseManifest, CoursePackage, PackageError, SourceFile};
+pub use package::{CourseManifest, CoursePackage};
 pub use quiz::{Answer, Question, QuestionKind, QuizSource, RevealAnswers};
+pub use source::{PackageError, SourceFile};
 pub use streak::{CheckIn, Streak};
 pub use text::{TextKind, check_text};

@@ -1,39 +1,13 @@
 //! A course package: the manifest, chapters and quizzes, validated as a whole.
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 use serde::Deserialize;
 
 use crate::chapter::{ChapterSource, validate_slug};
-use crate::quiz::{QuizSource, line_at};
-
-/// One problem in a package, located as `file:line: reason`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PackageError {
-    pub file: String,
-    pub line: usize,
-    pub reason: String,
-}
-
-impl PackageError {
-    pub fn new(file: &str, line: usize, reason: String) -> Self {
-        Self { file: file.to_owned(), line, reason }
-    }
-}
-
-impl fmt::Display for PackageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.reason)
-    }
-}
-
-/// A file of the package, read by the caller: its path relative to the package root and text.
-#[derive(Debug, Clone)]
-pub struct SourceFile {
-    pub path: String,
-    pub text: String,
-}
+use crate::quiz::QuizSource;
+use crate::source::line_at;
+use crate::source::{PackageError, SourceFile};
 
 /// `course.toml`: what the course is called.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::package::PackageError;
+use crate::source::{PackageError, line_at};
 
 /// The kinds of question the grader knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -287,11 +287,6 @@ fn validate_question(position: u32, raw: QuestionFile) -> Result<Question, Strin
         }
     };
     Ok(Question { position, kind, text: raw.text, options, answer, explanation: raw.explanation })
-}
-
-/// 1-based line number of a byte offset.
-pub(crate) fn line_at(text: &str, offset: usize) -> usize {
-    text.as_bytes().iter().take(offset).filter(|b| **b == b'\n').count() + 1
 }
 
 #[cfg(test)]
