@@ -37,7 +37,8 @@ lint: check-layers
 fmt:
 	$(CARGO) fmt --all
 
-## The domain crate must not depend on the database, HTTP or storage stacks.
+## The layering (DESIGN §2): the domain crate depends on none of the database, HTTP, storage
+## or async stacks, and the HTTP door reaches the rest only through the application layer.
 ## Fails closed: if cargo cannot list the dependencies, nothing was checked and it says so.
 check-layers:
 	@tree=$$($(CARGO) tree --locked -p companion-domain -e normal --prefix none --format '{p}') \
@@ -48,6 +49,14 @@ check-layers:
 	  if grep -q "^$$banned v" <<<"$$tree"; then \
 	    echo "layering violation: companion-domain depends on $$banned"; exit 1; fi; \
 	done; echo "layering ok: companion-domain depends on none of sea-orm, actix-web, rust-s3, tokio"
+	@direct=$$($(CARGO) tree --locked -p companion-api -e normal --depth 1 --prefix none --format '{p}') \
+	  || { echo "check-layers: cargo tree failed, the layering was NOT checked" >&2; exit 1; }; \
+	grep -q '^companion-app ' <<<"$$direct" \
+	  || { echo "check-layers: cargo tree did not list companion-api's dependency on companion-app, the layering was NOT checked" >&2; exit 1; }; \
+	for banned in companion-persistence companion-storage companion-search companion-importer; do \
+	  if grep -q "^$$banned v" <<<"$$direct"; then \
+	    echo "layering violation: companion-api depends directly on $$banned (go through companion-app)"; exit 1; fi; \
+	done; echo "layering ok: companion-api reaches persistence, storage, search and the importer only through companion-app"
 
 migrate: build
 	$(BIN) migrate

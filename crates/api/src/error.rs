@@ -2,11 +2,10 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use app::AppError;
 use paperclip::actix::Apiv2Schema;
 use paperclip::v2::schema::Apiv2Errors;
-use persistence::PersistenceError;
 use serde::Serialize;
-use storage::StoreError;
 
 use crate::request_context::current_request_id;
 
@@ -61,17 +60,10 @@ pub enum ApiError {
     Internal { id: String, message: String },
 }
 
-/// `Retry-After` is whole seconds: rounded up, so a client that waits that long is let in,
-/// and never 0, which clients read as "retry at once".
-pub(crate) fn retry_after_secs(wait: Duration) -> u64 {
-    let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-    seconds.max(1)
-}
-
 impl ApiError {
     /// 429 with the wait until the limit lets the client in again.
     pub fn rate_limited(wait: Duration) -> Self {
-        Self::RateLimited { retry_after_secs: retry_after_secs(wait) }
+        Self::RateLimited { retry_after_secs: app::retry_after_secs(wait) }
     }
 
     pub fn internal(message: impl std::fmt::Display) -> Self {
@@ -187,35 +179,22 @@ impl ResponseError for ApiError {
 // The OpenAPI issue declares per-operation error codes; until then errors are undocumented.
 impl Apiv2Errors for ApiError {}
 
-impl From<PersistenceError> for ApiError {
-    fn from(error: PersistenceError) -> Self {
+/// The one place a use case's answer becomes an HTTP answer.
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
         match error {
-            PersistenceError::Unavailable(cause) => {
-                log::warn!("database unavailable: {cause}");
-                Self::Unavailable("The database is unavailable; try again shortly.".into())
+            AppError::NotFound(message) => Self::NotFound(message),
+            AppError::Invalid { message, details } => Self::Validation { message, details },
+            AppError::Unauthorized(message) => Self::Unauthorized(message),
+            AppError::InvalidCredentials => Self::InvalidCredentials,
+            AppError::Forbidden(message) => Self::Forbidden(message),
+            AppError::UpgradeRequired { required_tier, upgrade_url } => {
+                Self::UpgradeRequired { required_tier, upgrade_url }
             }
-            PersistenceError::Busy => {
-                Self::Unavailable("The database is busy; try again shortly.".into())
-            }
-            // A backstop: request validation refuses such values first.
-            PersistenceError::InvalidValue(cause) => {
-                log::warn!("database refused a value: {cause}");
-                Self::validation("request", "contains a value that cannot be stored")
-            }
-            other => Self::internal(other),
-        }
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
-        match error {
-            StoreError::Unavailable(cause) => {
-                log::warn!("content store unavailable: {cause}");
-                Self::Unavailable("The content store is unavailable; try again shortly.".into())
-            }
-            // A chapter row whose body is missing, or a bad store config: our fault.
-            other => Self::internal(other),
+            AppError::Conflict { code, message } => Self::Conflict { code, message },
+            AppError::RateLimited { retry_after } => Self::rate_limited(retry_after),
+            AppError::Unavailable(message) => Self::Unavailable(message),
+            AppError::Internal(message) => Self::internal(message),
         }
     }
 }
@@ -225,17 +204,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retry_after_rounds_up_and_is_never_zero() {
-        assert_eq!(retry_after_secs(Duration::ZERO), 1);
-        assert_eq!(retry_after_secs(Duration::from_millis(10)), 1);
-        assert_eq!(retry_after_secs(Duration::from_millis(1_000)), 1);
-        assert_eq!(retry_after_secs(Duration::from_millis(1_001)), 2);
-        assert_eq!(retry_after_secs(Duration::from_millis(5_999)), 6);
-    }
-
-    #[test]
     fn a_value_the_database_cannot_store_is_a_422_not_a_503() {
-        let error = ApiError::from(PersistenceError::InvalidValue("22021: NUL".into()));
+        let error =
+            ApiError::from(AppError::invalid("request", "contains a value that cannot be stored"));
         assert_eq!(error.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(error.body().error, "validation_failed");
     }

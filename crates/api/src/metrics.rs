@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
+use app::App;
 use domain::oauth::constant_time_eq;
-use persistence::Database;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
@@ -13,10 +13,10 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use storage::ContentStore;
 
 use crate::auth::bearer_token;
-use crate::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::state::AppState;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct RequestLabels {
@@ -57,7 +57,7 @@ pub struct Metrics {
 
 impl Metrics {
     /// The registry, with the pool and cache read at each scrape.
-    pub fn new(db: &Database, store: &ContentStore) -> Self {
+    pub fn new(app: &App) -> Self {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
@@ -81,8 +81,7 @@ impl Metrics {
             "Quiz submissions by outcome (graded, replayed, rejected)",
             quiz_submissions.clone(),
         );
-        registry
-            .register_collector(Box::new(ResourceGauges { db: db.clone(), store: store.clone() }));
+        registry.register_collector(Box::new(ResourceGauges { app: app.clone() }));
         Self {
             registry: Arc::new(registry),
             requests,
@@ -122,26 +121,44 @@ impl Metrics {
 /// Values read at scrape time rather than counted as they happen.
 #[derive(Debug)]
 struct ResourceGauges {
-    db: Database,
-    store: ContentStore,
+    app: App,
 }
 
 impl Collector for ResourceGauges {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let pool = self.db.pool_usage();
-        let cache = self.store.cache_stats();
+        let readings = self.app.health().readings();
         let gauges = [
-            ("db_pool_connections_in_use", "Database connections checked out", pool.in_use.into()),
-            ("db_pool_connections_idle", "Database connections idle in the pool", pool.idle.into()),
-            ("content_cache_bytes", "Bytes of chapter bodies held in memory", cache.bytes),
+            (
+                "db_pool_connections_in_use",
+                "Database connections checked out",
+                readings.db_connections_in_use,
+            ),
+            (
+                "db_pool_connections_idle",
+                "Database connections idle in the pool",
+                readings.db_connections_idle,
+            ),
+            (
+                "content_cache_bytes",
+                "Bytes of chapter bodies held in memory",
+                readings.content_cache_bytes,
+            ),
         ];
         for (name, help, value) in gauges {
             let gauge = ConstGauge::new(i64::try_from(value).unwrap_or(i64::MAX));
             gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)?;
         }
         let counters = [
-            ("content_cache_hits", "Chapter bodies served from memory", cache.hits),
-            ("content_cache_misses", "Chapter bodies fetched from the store", cache.misses),
+            (
+                "content_cache_hits",
+                "Chapter bodies served from memory",
+                readings.content_cache_hits,
+            ),
+            (
+                "content_cache_misses",
+                "Chapter bodies fetched from the store",
+                readings.content_cache_misses,
+            ),
         ];
         for (name, help, value) in counters {
             let counter = ConstCounter::new(value);

@@ -725,9 +725,6 @@ mod tests {
         ApiSettings {
             public_url: "https://api.example.com".into(),
             version: "1.2.3".into(),
-            access_policy: domain::AccessPolicy::default(),
-            upgrade_url: String::new(),
-            oauth: crate::oauth::OAuthSettings::default(),
             metrics_token: None,
         }
     }

@@ -18,9 +18,11 @@ use actix_web::http::header::HeaderMap;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use uuid::Uuid;
 
-use crate::auth::{Subject, Tokens, bearer_token};
+use app::{Subject, Tokens, retry_after_secs};
+
+use crate::auth::bearer_token;
 use crate::client_ip::{TrustedProxies, rate_key_address};
-use crate::error::{ApiError, retry_after_secs};
+use crate::error::ApiError;
 use crate::metrics::Metrics;
 
 /// Paths no limit applies to: probes and scrapes must keep working during a flood, and the

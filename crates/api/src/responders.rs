@@ -14,25 +14,8 @@ use paperclip::actix::web::Json;
 use paperclip::v2::models::{DefaultOperationRaw, DefaultSchemaRaw};
 use paperclip::v2::schema::Apiv2Schema;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
-use crate::ApiError;
-
-/// A JSON body serialised once, with its strong ETag (the first 16 bytes of its SHA-256).
-#[derive(Debug, Clone)]
-pub struct RenderedPage {
-    pub json: Bytes,
-    pub etag: EntityTag,
-}
-
-impl RenderedPage {
-    pub fn render<T: Serialize>(value: &T) -> Result<Self, ApiError> {
-        let json = serde_json::to_vec(value).map_err(ApiError::internal)?;
-        let digest = Sha256::digest(&json);
-        let etag = EntityTag::new_strong(hex::encode(digest.get(..16).unwrap_or_default()));
-        Ok(Self { json: Bytes::from(json), etag })
-    }
-}
+use app::RenderedPage;
 
 /// A rendered page of a `T`, answered with its ETag; a request whose `If-None-Match`
 /// matches gets 304.
@@ -50,6 +33,7 @@ impl<T> Responder for Tagged<T> {
 
     fn respond_to(self, request: &HttpRequest) -> HttpResponse {
         let RenderedPage { json, etag } = self.0;
+        let etag = EntityTag::new_strong(etag);
         let matches = match request.get_header::<IfNoneMatch>() {
             Some(IfNoneMatch::Any) => true,
             Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.strong_eq(&etag)),

@@ -16,13 +16,15 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web as actix};
 use paperclip::actix::{OpenApiExt, web};
 use paperclip::v2::models::DefaultApiRaw;
 
+use crate::docs;
 use crate::error::{ApiError, ErrorBody};
 use crate::metrics::serve_metrics;
+use crate::oauth;
 use crate::openapi::finish_document;
 use crate::rate_limit::RateLimits;
 use crate::request_context::{REQUEST_ID_HEADER, RouteTemplates, observe};
-use crate::{AppState, routes};
-use crate::{docs, oauth};
+use crate::routes;
+use crate::state::AppState;
 
 /// A bound, not yet running server (zero-to-production's shape): bind port 0 in tests and
 /// read back the real port.

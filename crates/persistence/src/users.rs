@@ -1,7 +1,7 @@
 //! Accounts: creation, lookup, profile changes, and audited tier changes.
 
 use chrono::{DateTime, Utc};
-use domain::{Role, Tier};
+use domain::{Email, Role, Tier, TimeZone};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QuerySelect, TransactionTrait,
@@ -16,18 +16,17 @@ use crate::{Database, PersistenceError};
 pub struct UserAccess {
     pub tier: Tier,
     pub role: Role,
-    /// IANA name; set at registration and never changed.
-    pub timezone: String,
+    pub timezone: TimeZone,
 }
 
 /// A stored account. `password_hash` never leaves the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
     pub id: Uuid,
-    pub email: String,
+    pub email: Email,
     pub password_hash: String,
     pub name: String,
-    pub timezone: String,
+    pub timezone: TimeZone,
     pub background: String,
     /// A JSON object, as text.
     pub preferences: String,
@@ -46,10 +45,10 @@ impl TryFrom<user::Model> for UserRecord {
             tier: row.tier.parse().map_err(corrupt)?,
             role: row.role.parse().map_err(corrupt)?,
             id: row.id,
-            email: row.email,
+            email: Email::parse(&row.email).map_err(corrupt)?,
             password_hash: row.password_hash,
             name: row.name,
-            timezone: row.timezone,
+            timezone: TimeZone::parse(&row.timezone).map_err(corrupt)?,
             background: row.background,
             preferences: row.preferences,
             created_at: row.created_at,
@@ -58,13 +57,13 @@ impl TryFrom<user::Model> for UserRecord {
     }
 }
 
-/// A new account, already validated (email lower-cased, password hashed).
+/// A new account, already validated (password hashed).
 #[derive(Debug, Clone)]
 pub struct NewUser {
-    pub email: String,
+    pub email: Email,
     pub password_hash: String,
     pub name: String,
-    pub timezone: String,
+    pub timezone: TimeZone,
     pub background: String,
     pub tier: Tier,
     pub role: Role,
@@ -74,7 +73,7 @@ pub struct NewUser {
 #[derive(Debug, Clone, Default)]
 pub struct ProfileChanges {
     pub name: Option<String>,
-    pub timezone: Option<String>,
+    pub timezone: Option<TimeZone>,
     pub background: Option<String>,
     pub preferences: Option<String>,
 }
@@ -93,10 +92,10 @@ impl Database {
     pub async fn create_user(&self, new: NewUser) -> Result<UserRecord, PersistenceError> {
         let row = user::ActiveModel {
             id: Set(Uuid::new_v4()),
-            email: Set(new.email),
+            email: Set(new.email.as_str().to_owned()),
             password_hash: Set(new.password_hash),
             name: Set(new.name),
-            timezone: Set(new.timezone),
+            timezone: Set(new.timezone.name().to_owned()),
             background: Set(new.background),
             preferences: Set("{}".into()),
             tier: Set(new.tier.as_str().into()),
@@ -141,7 +140,7 @@ impl Database {
             Ok(UserAccess {
                 tier: tier.parse().map_err(corrupt)?,
                 role: role.parse().map_err(corrupt)?,
-                timezone,
+                timezone: TimeZone::parse(&timezone).map_err(corrupt)?,
             })
         })
         .transpose()
@@ -170,7 +169,7 @@ impl Database {
             model.name = Set(name);
         }
         if let Some(timezone) = changes.timezone {
-            model.timezone = Set(timezone);
+            model.timezone = Set(timezone.name().to_owned());
         }
         if let Some(background) = changes.background {
             model.background = Set(background);

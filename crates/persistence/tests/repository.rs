@@ -2,7 +2,7 @@
 //! fresh PostgreSQL database too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
-use domain::{ChapterRef, CoursePackage, SourceFile};
+use domain::{ChapterRef, CoursePackage, Email, SourceFile, TimeZone};
 use persistence::{Database, PersistenceError, PoolOptions, StoredBody};
 
 fn chapter(slug: &str, order: u32, body: &str) -> SourceFile {
@@ -171,10 +171,10 @@ async fn an_unreachable_database_is_reported_as_unavailable() {
 
 fn new_user(email: &str) -> persistence::NewUser {
     persistence::NewUser {
-        email: email.into(),
+        email: Email::parse(email).unwrap(),
         password_hash: "$2b$04$notarealhashbutlongenoughtostore0000000000000000000".into(),
         name: "Ada".into(),
-        timezone: "UTC".into(),
+        timezone: TimeZone::default(),
         background: String::new(),
         tier: domain::Tier::Free,
         role: domain::Role::Student,
@@ -214,8 +214,9 @@ async fn text_postgres_cannot_store_is_an_invalid_value_not_an_outage() {
 async fn a_tier_change_is_applied_and_audited_in_one_go(db: &Database) {
     use domain::{Role, Tier};
     let user = db.create_user(new_user("tier@example.com")).await.unwrap();
-    let access =
-        |tier| Some(persistence::UserAccess { tier, role: Role::Student, timezone: "UTC".into() });
+    let access = |tier| {
+        Some(persistence::UserAccess { tier, role: Role::Student, timezone: TimeZone::default() })
+    };
     assert_eq!(db.user_access(user.id).await.unwrap(), access(Tier::Free));
     let change =
         db.change_tier(user.id, Tier::Pro, None, Some("promo".into())).await.unwrap().unwrap();
@@ -229,12 +230,12 @@ on_every_database!(users_tier_change, a_tier_change_is_applied_and_audited_in_on
 async fn profile_changes_touch_only_the_given_fields(db: &Database) {
     let user = db.create_user(new_user("profile@example.com")).await.unwrap();
     let changes = persistence::ProfileChanges {
-        timezone: Some("Europe/Lisbon".into()),
+        timezone: Some(TimeZone::parse("Europe/Lisbon").unwrap()),
         preferences: Some(r#"{"pace":"slow"}"#.into()),
         ..Default::default()
     };
     let updated = db.update_profile(user.id, changes).await.unwrap().unwrap();
-    assert_eq!((updated.name.as_str(), updated.timezone.as_str()), ("Ada", "Europe/Lisbon"));
+    assert_eq!((updated.name.as_str(), updated.timezone.name()), ("Ada", "Europe/Lisbon"));
     assert_eq!(updated.preferences, r#"{"pace":"slow"}"#);
     let at = chrono::Utc::now();
     db.record_login(user.id, at).await.unwrap();

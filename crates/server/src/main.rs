@@ -107,8 +107,11 @@ async fn main() -> ExitCode {
         Command::Migrate => wiring::migrate(&settings).await,
         Command::Import { dir } => wiring::import_command(&settings, &dir).await,
         Command::User(UserCommand::Create { email, password, name, role, tier }) => {
-            wiring::create_user(&settings, wiring::NewAccount { email, password, name, role, tier })
-                .await
+            wiring::create_user(
+                &settings,
+                wiring::NewUserArgs { email, password, name, role, tier },
+            )
+            .await
         }
         Command::User(UserCommand::SetTier { email, tier, reason }) => {
             wiring::set_tier(&settings, &email, &tier, reason).await

@@ -2,10 +2,10 @@
 
 use std::io::IsTerminal;
 
-use domain::ChapterSource;
-use importer::ImportProgress;
+use app::ChapterSource;
+use app::ImportProgress;
+use app::SyncReport;
 use indicatif::{ProgressBar, ProgressStyle};
-use persistence::SyncReport;
 
 /// Chooses the bar or plain lines by whether stderr is a terminal.
 #[derive(Debug)]

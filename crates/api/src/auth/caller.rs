@@ -5,14 +5,12 @@ use std::pin::Pin;
 
 use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
-use domain::account::Tz;
-use domain::{Role, Tier};
 use paperclip::actix::Apiv2Security;
-use uuid::Uuid;
 
+use crate::error::ApiError;
 use crate::rate_limit::VerifiedSubject;
 use crate::request_context::LoggedUser;
-use crate::{ApiError, AppState};
+use crate::state::AppState;
 
 /// Who is calling: a verified token's subject with their current tier, role and timezone.
 #[derive(Debug, Clone, Copy, Apiv2Security)]
@@ -23,54 +21,13 @@ use crate::{ApiError, AppState};
     name = "Authorization",
     description = "An access token from /api/v1/auth/login or /oauth/token: `Bearer <jwt>`."
 )]
-pub struct Caller {
-    pub id: Uuid,
-    pub tier: Tier,
-    pub role: Role,
-    pub timezone: Tz,
-}
+pub struct Caller(pub app::Caller);
 
-/// A `{user}` path segment: a UUID or `me`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserRef {
-    Me,
-    Id(Uuid),
-}
+impl std::ops::Deref for Caller {
+    type Target = app::Caller;
 
-impl UserRef {
-    pub fn parse(text: &str) -> Result<Self, ApiError> {
-        if text == "me" {
-            return Ok(Self::Me);
-        }
-        domain::parse_id(text)
-            .map(Self::Id)
-            .ok_or_else(|| ApiError::validation("user", "must be a user id (UUID) or `me`"))
-    }
-}
-
-impl Caller {
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
-    }
-
-    /// The user a request is about: the caller, or — for admins only — anyone.
-    pub fn resolve(&self, user: UserRef) -> Result<Uuid, ApiError> {
-        match user {
-            UserRef::Me => Ok(self.id),
-            UserRef::Id(id) if id == self.id || self.is_admin() => Ok(id),
-            UserRef::Id(_) => {
-                Err(ApiError::Forbidden("Only an admin may act on another user.".into()))
-            }
-        }
-    }
-
-    /// Admins only.
-    pub fn require_admin(&self) -> Result<(), ApiError> {
-        if self.is_admin() {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden("This needs the admin role.".into()))
-        }
+    fn deref(&self) -> &app::Caller {
+        &self.0
     }
 }
 
@@ -92,9 +49,11 @@ impl FromRequest for Caller {
         let subject = match (verified, &state) {
             (Some(subject), _) => Ok(subject),
             (None, Some(state)) => match bearer_token(request.headers()) {
-                Some(token) => {
-                    state.auth.tokens.verify(token).ok_or("The token is invalid or expired.")
-                }
+                Some(token) => state
+                    .app
+                    .accounts()
+                    .verify_token(token)
+                    .ok_or("The token is invalid or expired."),
                 None => Err("A bearer token is required."),
             },
             (None, None) => Err("A bearer token is required."),
@@ -105,18 +64,7 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state is missing"))?;
             let subject = subject.map_err(|message| ApiError::Unauthorized(message.into()))?;
-            if let Some(family) = subject.family
-                && !state.auth.revocations.is_active(&state.db, family).await?
-            {
-                return Err(ApiError::Unauthorized("The token has been revoked.".into()));
-            }
-            let id = subject.user;
-            let access = state.auth.access.get(&state.db, id).await?.ok_or_else(|| {
-                ApiError::Unauthorized("The token's user no longer exists.".into())
-            })?;
-            // The `learner` scope of an OAuth token never carries admin powers.
-            let role = if subject.family.is_some() { Role::Student } else { access.role };
-            Ok(Self { id, tier: access.tier, role, timezone: access.timezone })
+            Ok(Self(state.app.accounts().caller(subject).await?))
         })
     }
 }

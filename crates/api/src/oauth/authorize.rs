@@ -14,17 +14,15 @@
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use chrono::Utc;
+use app::{AuthorizationRequest, NextStep, OAuthError, Refusal, UserRecord, ValidRequest};
 use domain::oauth::constant_time_eq;
 use minijinja::context;
-use persistence::{ClientRecord, NewCode, UserRecord};
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::pages::{error_page, page};
-use super::{CODE_LIFETIME, random_secret};
-use crate::routes::auth::{RegisterRequest, check_credentials, create_account};
-use crate::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::routes::auth::{RegisterRequest, count_login, new_account};
+use crate::state::AppState;
 
 const CSRF_COOKIE: &str = "cc_csrf";
 const SESSION_COOKIE: &str = "cc_session";
@@ -59,93 +57,42 @@ impl AuthorizeParams {
     }
 }
 
-/// A request whose client and redirect URI are known good.
-struct ValidRequest {
-    client: ClientRecord,
-    redirect_uri: String,
-    scope: &'static str,
-    state: Option<String>,
-    challenge: Option<String>,
-}
-
-impl ValidRequest {
-    /// Back to the client with `pairs` and the unchanged `state`.
-    fn redirect(&self, pairs: &[(&str, &str)]) -> HttpResponse {
-        let mut query: Vec<(&str, &str)> = pairs.to_vec();
-        if let Some(state) = &self.state {
-            query.push(("state", state));
+impl AuthorizeParams {
+    fn request(&self) -> AuthorizationRequest<'_> {
+        AuthorizationRequest {
+            response_type: self.response_type.as_deref(),
+            client_id: self.client_id.as_deref(),
+            redirect_uri: self.redirect_uri.as_deref(),
+            scope: self.scope.as_deref(),
+            state: self.state.as_deref(),
+            code_challenge: self.code_challenge.as_deref(),
+            code_challenge_method: self.code_challenge_method.as_deref(),
         }
-        let encoded = serde_urlencoded::to_string(&query).unwrap_or_default();
-        let separator = if self.redirect_uri.contains('?') { '&' } else { '?' };
-        HttpResponse::Found()
-            .insert_header((header::LOCATION, format!("{}{separator}{encoded}", self.redirect_uri)))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish()
-    }
-
-    fn error(&self, code: &str, description: &str) -> HttpResponse {
-        self.redirect(&[("error", code), ("error_description", description)])
     }
 }
 
-/// Why a request is refused, and how.
-enum Refusal {
-    /// Unknown client or redirect URI: an error page, never a redirect.
-    Page(String),
-    /// Anything else: back to the client.
-    Redirect(HttpResponse),
+/// Back to the client with `pairs` and the unchanged `state`.
+fn redirect(request: &ValidRequest, pairs: &[(&str, &str)]) -> HttpResponse {
+    let mut query: Vec<(&str, &str)> = pairs.to_vec();
+    if let Some(state) = &request.state {
+        query.push(("state", state));
+    }
+    let encoded = serde_urlencoded::to_string(&query).unwrap_or_default();
+    let separator = if request.redirect_uri.contains('?') { '&' } else { '?' };
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, format!("{}{separator}{encoded}", request.redirect_uri)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
 }
 
-async fn validate(state: &AppState, params: &AuthorizeParams) -> Result<ValidRequest, Refusal> {
-    // Nothing we issue or store holds a control character: refused before any lookup, on a
-    // page (the redirect URI is not known good yet).
-    for (field, value) in params.hidden_fields() {
-        domain::check_text(value, domain::TextKind::Line).map_err(|problem| {
-            Refusal::Page(format!("The app's sign-in request is malformed: `{field}` {problem}."))
-        })?;
-    }
-    let client_id = params.client_id.as_deref().unwrap_or_default();
-    let client = match state.db.find_client(client_id).await {
-        Ok(Some(client)) => client,
-        Ok(None) => {
-            return Err(Refusal::Page("The app asking you to sign in is not registered.".into()));
-        }
-        Err(_) => {
-            return Err(Refusal::Page(
-                "Sign-in is unavailable right now; try again shortly.".into(),
-            ));
-        }
-    };
-    let redirect_uri = params.redirect_uri.clone().unwrap_or_default();
-    if !client.redirect_uris.contains(&redirect_uri) {
-        return Err(Refusal::Page("The app's return address is not one it registered.".into()));
-    }
-    let mut request = ValidRequest {
-        client,
-        redirect_uri,
-        scope: domain::oauth::LEARNER_SCOPE,
-        state: params.state.clone(),
-        challenge: None,
-    };
-    if params.response_type.as_deref() != Some("code") {
-        let refusal = request.error("unsupported_response_type", "Only response_type=code.");
-        return Err(Refusal::Redirect(refusal));
-    }
-    request.scope = domain::oauth::parse_scope(params.scope.as_deref()).map_err(|problem| {
-        Refusal::Redirect(request.error("invalid_scope", &problem.to_string()))
-    })?;
-    request.challenge = domain::oauth::parse_challenge(
-        params.code_challenge.as_deref(),
-        params.code_challenge_method.as_deref(),
-    )
-    .map_err(|problem| Refusal::Redirect(request.error("invalid_request", &problem.to_string())))?;
-    Ok(request)
+fn redirect_error(request: &ValidRequest, error: &OAuthError) -> HttpResponse {
+    redirect(request, &[("error", error.code), ("error_description", &error.description)])
 }
 
 fn refused(refusal: Refusal) -> HttpResponse {
     match refusal {
         Refusal::Page(message) => error_page(StatusCode::BAD_REQUEST, &message),
-        Refusal::Redirect(response) => response,
+        Refusal::Redirect { request, error } => redirect_error(&request, &error),
     }
 }
 
@@ -162,15 +109,14 @@ fn cookie<'a>(state: &AppState, name: &'a str, value: String) -> Cookie<'a> {
 fn csrf_token(request: &HttpRequest) -> (String, bool) {
     match request.cookie(CSRF_COOKIE) {
         Some(cookie) if cookie.value().len() >= 32 => (cookie.value().to_owned(), false),
-        _ => (random_secret(), true),
+        _ => (app::random_secret(), true),
     }
 }
 
 /// The learner signed in on this browser, if any.
 async fn session_user(state: &AppState, request: &HttpRequest) -> Option<UserRecord> {
     let token = request.cookie(SESSION_COOKIE)?;
-    let subject = state.auth.sessions.verify(token.value())?;
-    state.db.find_user(subject.user).await.ok().flatten()
+    state.app.authorization().session_user(token.value()).await
 }
 
 fn with_cookies(mut response: HttpResponse, cookies: Vec<Cookie<'_>>) -> HttpResponse {
@@ -215,30 +161,9 @@ fn consent_page(
             client_name => request.client.name,
             params => params.hidden_fields(),
             csrf,
-            email => user.email,
+            email => user.email.as_str(),
         },
     )
-}
-
-/// Issues a code for `user` and sends the browser back to the client with it.
-async fn grant(state: &AppState, request: &ValidRequest, user: Uuid) -> HttpResponse {
-    let code = random_secret();
-    let stored = state
-        .db
-        .store_code(NewCode {
-            code_hash: domain::oauth::secret_hash(&code),
-            client_id: request.client.client_id.clone(),
-            user_id: user,
-            redirect_uri: request.redirect_uri.clone(),
-            scope: request.scope.to_owned(),
-            code_challenge: request.challenge.clone(),
-            expires_at: Utc::now() + CODE_LIFETIME,
-        })
-        .await;
-    match stored {
-        Ok(()) => request.redirect(&[("code", &code)]),
-        Err(_) => request.error("temporarily_unavailable", "Try again shortly."),
-    }
 }
 
 /// After a successful sign-in: a code at once if the learner allowed this client before,
@@ -250,10 +175,10 @@ async fn signed_in(
     csrf: &str,
     user: &UserRecord,
 ) -> HttpResponse {
-    match state.db.has_consent(user.id, &request.client.client_id, request.scope).await {
-        Ok(true) => grant(state, request, user.id).await,
-        Ok(false) => consent_page(request, params, csrf, user),
-        Err(_) => request.error("temporarily_unavailable", "Try again shortly."),
+    match state.app.authorization().after_sign_in(request, user.id).await {
+        Ok(NextStep::Code(code)) => redirect(request, &[("code", &code)]),
+        Ok(NextStep::Consent) => consent_page(request, params, csrf, user),
+        Err(error) => redirect_error(request, &error),
     }
 }
 
@@ -266,9 +191,9 @@ async fn start_session(
     user: &UserRecord,
 ) -> HttpResponse {
     let response = signed_in(state, request, params, csrf, user).await;
-    match state.auth.sessions.issue(user.id) {
+    match state.app.authorization().start_session(user.id) {
         Ok(issued) => with_cookies(response, vec![cookie(state, SESSION_COOKIE, issued.token)]),
-        Err(error) => error.error_response(),
+        Err(error) => ApiError::from(error).error_response(),
     }
 }
 
@@ -279,7 +204,7 @@ pub(super) async fn start(
     params: web::Query<AuthorizeParams>,
 ) -> HttpResponse {
     let params = params.into_inner();
-    let valid = match validate(&state, &params).await {
+    let valid = match state.app.authorization().validate(&params.request()).await {
         Ok(valid) => valid,
         Err(refusal) => return refused(refusal),
     };
@@ -317,7 +242,8 @@ async fn accept_form(
             "This form has expired or did not come from this site. Start the sign-in again.",
         ));
     }
-    let valid = validate(state, &carried.params).await.map_err(refused)?;
+    let valid =
+        state.app.authorization().validate(&carried.params.request()).await.map_err(refused)?;
     Ok((valid, carried.csrf.clone()))
 }
 
@@ -343,7 +269,9 @@ pub(super) async fn sign_in(
         Err(response) => return response,
     };
     let params = &form.carried.params;
-    match check_credentials(&state, &form.email, form.password).await {
+    let checked = state.app.accounts().check_credentials(&form.email, form.password).await;
+    count_login(&state.metrics, &checked);
+    match checked.map_err(ApiError::from) {
         Ok(user) => start_session(&state, &valid, params, &csrf, &user).await,
         Err(ApiError::InvalidCredentials) => sign_in_page(
             StatusCode::UNAUTHORIZED,
@@ -416,7 +344,11 @@ pub(super) async fn sign_up(
         timezone: Some(form.timezone.trim().to_owned()).filter(|zone| !zone.is_empty()),
         background: None,
     };
-    match create_account(&state, account).await {
+    let created = match new_account(account) {
+        Ok(account) => state.app.accounts().create(account).await.map_err(ApiError::from),
+        Err(error) => Err(error),
+    };
+    match created {
         Ok(user) => start_session(&state, &valid, params, &csrf, &user).await,
         Err(error @ (ApiError::Validation { .. } | ApiError::Conflict { .. })) => {
             let message = match &error {
@@ -485,11 +417,8 @@ pub(super) async fn consent(
             false,
         );
     };
-    if form.decision != "allow" {
-        return valid.error("access_denied", "The learner denied access.");
+    match state.app.authorization().consent(&valid, user.id, form.decision == "allow").await {
+        Ok(code) => redirect(&valid, &[("code", &code)]),
+        Err(error) => redirect_error(&valid, &error),
     }
-    if state.db.remember_consent(user.id, &valid.client.client_id, valid.scope).await.is_err() {
-        return valid.error("temporarily_unavailable", "Try again shortly.");
-    }
-    grant(&state, &valid, user.id).await
 }

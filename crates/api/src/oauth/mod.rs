@@ -3,7 +3,8 @@
 //! then calls the API with that learner's own access token (our usual JWT, in a revocable
 //! token family).
 //!
-//! The protocol is small enough that a framework would cost more than it saves (oxide-auth was
+//! The rules live in `app::Authorization`; here are the pages, the forms and the protocol's
+//! responses. The protocol is small enough that a framework would cost more than it saves (oxide-auth was
 //! considered: its actix front-end lags actix-web 4's current API and it would still need our
 //! own storage, pages and client authentication); every rule written here has a test.
 
@@ -11,50 +12,12 @@ mod authorize;
 mod pages;
 mod token;
 
-use std::time::Duration;
-
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 
-use crate::AppState;
 use crate::rate_limit::RateLimits;
-
-/// Lifetimes of what the authorization server issues.
-#[derive(Debug, Clone, Copy)]
-pub struct OAuthSettings {
-    /// Access tokens issued through OAuth (1 h by default).
-    pub access_token_lifetime: Duration,
-    /// Refresh tokens (30 days by default); each use rotates it.
-    pub refresh_token_lifetime: Duration,
-}
-
-impl Default for OAuthSettings {
-    fn default() -> Self {
-        Self {
-            access_token_lifetime: Duration::from_secs(3600),
-            refresh_token_lifetime: Duration::from_secs(30 * 24 * 3600),
-        }
-    }
-}
-
-/// Authorization codes live this long.
-const CODE_LIFETIME: Duration = Duration::from_secs(300);
-
-/// A fresh random secret: 32 bytes, base64url (43 characters).
-fn random_secret() -> String {
-    let mut bytes = [0u8; 32];
-    bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// A new client's id and secret (shown once; only the secret's hash is stored).
-pub fn new_client_credentials() -> (String, String) {
-    (format!("cc_{}", uuid::Uuid::new_v4().simple()), random_secret())
-}
+use crate::state::AppState;
 
 /// `GET /.well-known/oauth-authorization-server` (RFC 8414).
 async fn metadata(state: web::Data<AppState>) -> HttpResponse {

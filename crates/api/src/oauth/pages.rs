@@ -40,7 +40,7 @@ pub(super) fn page(status: StatusCode, template: &str, context: impl Serialize) 
             .insert_header((CACHE_CONTROL, "no-store"))
             .insert_header((CONTENT_SECURITY_POLICY, PAGE_CSP))
             .body(html),
-        Err(error) => actix_web::ResponseError::error_response(&crate::ApiError::internal(
+        Err(error) => actix_web::ResponseError::error_response(&crate::error::ApiError::internal(
             format!("page {template}: {error}"),
         )),
     }

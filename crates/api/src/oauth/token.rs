@@ -1,33 +1,22 @@
 //! `POST /oauth/token` (authorization code and refresh token grants) and `POST /oauth/revoke`.
 //!
-//! Rules (RFC 6749 §3.2, §4.1.3, §5, §6, §10.4; RFC 7636 §4.6; RFC 7009):
+//! The protocol's side (RFC 6749 §3.2, §5; RFC 7009); the grants' rules are
+//! `app::Authorization`'s:
 //! - Clients authenticate with HTTP Basic (`client_secret_basic`) or with `client_id` and
 //!   `client_secret` in the body (`client_secret_post`), never both; bodies are form-encoded
 //!   or JSON. A failed authentication is 401 `invalid_client`.
-//! - A code is single-use, lives 5 minutes, and is bound to its client, its redirect URI and
-//!   its PKCE challenge, which are checked before it is spent (a failed check leaves it
-//!   usable). Spending it and starting its token family are one transaction, so a code
-//!   presented twice, even concurrently, is `invalid_grant` and revokes what its first use
-//!   issued.
-//! - Refresh tokens rotate: each use returns a new one. A rotated token presented again
-//!   revokes its whole family.
-//! - A client revokes only tokens issued to it (RFC 7009 §2.1).
 //! - Answers carry `Cache-Control: no-store`; errors are `{error, error_description}`.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use app::ClientRecord;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use chrono::Utc;
-use domain::oauth::{constant_time_eq, secret_hash, verifier_matches};
-use persistence::{ClientRecord, CodeRecord, CodeRedemption, Grant, Rotation};
 use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 
-use super::random_secret;
-use crate::AppState;
 use crate::rate_limit::RateLimits;
+use crate::state::AppState;
 
 /// Every field either endpoint reads; which are needed depends on the grant.
 #[derive(Debug, Default, Deserialize)]
@@ -92,6 +81,10 @@ impl OAuthError {
         }
     }
 
+    fn refused(error: app::OAuthError) -> Self {
+        Self::new(error.code, error.description)
+    }
+
     fn response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
         response.insert_header((header::CACHE_CONTROL, "no-store"));
@@ -103,10 +96,6 @@ impl OAuthError {
         }
         response.json(json!({ "error": self.code, "error_description": self.description }))
     }
-}
-
-fn unavailable() -> OAuthError {
-    OAuthError::new("temporarily_unavailable", "Try again shortly.")
 }
 
 fn parse_body(request: &HttpRequest, body: &[u8]) -> Result<TokenRequest, OAuthError> {
@@ -183,22 +172,12 @@ async fn authenticate(
     body: &TokenRequest,
 ) -> Result<ClientRecord, OAuthError> {
     let credentials = presented_credentials(request, body)?;
-    if domain::check_text(&credentials.client_id, domain::TextKind::Line).is_err() {
-        // Only a Basic header gets here with one: no registered client has such an id.
-        return Err(OAuthError::new("invalid_client", "Unknown client or wrong secret."));
-    }
-    let client = state.db.find_client(&credentials.client_id).await.map_err(|_| unavailable())?;
-    match client {
-        Some(client)
-            if constant_time_eq(
-                client.secret_hash.as_bytes(),
-                secret_hash(&credentials.secret).as_bytes(),
-            ) =>
-        {
-            Ok(client)
-        }
-        _ => Err(OAuthError::new("invalid_client", "Unknown client or wrong secret.")),
-    }
+    state
+        .app
+        .authorization()
+        .authenticate_client(&credentials.client_id, &credentials.secret)
+        .await
+        .map_err(OAuthError::refused)
 }
 
 /// The client, authenticated and within its allowance: an authenticated client draws from
@@ -246,143 +225,23 @@ async fn exchange(
 ) -> Result<serde_json::Value, OAuthError> {
     let body = parse_body(request, body)?;
     let client = authenticate_within_limits(state, limits, request, &body).await?;
-    let grant = match body.grant_type.as_deref() {
-        Some("authorization_code") => redeem_code(state, &client, &body).await?,
-        Some("refresh_token") => {
-            if let Some(scope) = body.scope.as_deref() {
-                domain::oauth::parse_scope(Some(scope))
-                    .map_err(|problem| OAuthError::new("invalid_scope", problem.to_string()))?;
-            }
-            let presented = body
-                .refresh_token
-                .as_deref()
-                .ok_or_else(|| OAuthError::new("invalid_request", "refresh_token is required."))?;
-            let (refresh, expires_at) = fresh_refresh(state);
-            let rotation = state
-                .db
-                .rotate_refresh(
-                    &secret_hash(presented),
-                    &client.client_id,
-                    secret_hash(&refresh),
-                    expires_at,
-                )
-                .await
-                .map_err(|_| unavailable())?;
-            match rotation {
-                Rotation::Rotated(grant) => (grant, refresh),
-                Rotation::Replayed { family } => {
-                    state.auth.revocations.forget(family);
-                    return Err(OAuthError::new(
-                        "invalid_grant",
-                        "This refresh token was already used; every token of its sign-in is revoked.",
-                    ));
-                }
-                Rotation::Invalid => {
-                    return Err(OAuthError::new(
-                        "invalid_grant",
-                        "Unknown, expired or revoked refresh token.",
-                    ));
-                }
-            }
-        }
-        Some(_) => {
-            return Err(OAuthError::new(
-                "unsupported_grant_type",
-                "Use authorization_code or refresh_token.",
-            ));
-        }
-        None => return Err(OAuthError::new("invalid_request", "grant_type is required.")),
+    let grant = app::TokenRequest {
+        grant_type: body.grant_type.as_deref(),
+        code: body.code.as_deref(),
+        redirect_uri: body.redirect_uri.as_deref(),
+        code_verifier: body.code_verifier.as_deref(),
+        refresh_token: body.refresh_token.as_deref(),
+        scope: body.scope.as_deref(),
     };
-    let (grant, refresh) = grant;
-    let lifetime = state.settings.oauth.access_token_lifetime;
-    let access = state
-        .auth
-        .tokens
-        .issue_in_family(grant.user_id, grant.family_id, lifetime)
-        .map_err(|_| unavailable())?;
+    let issued =
+        state.app.authorization().exchange(&client, &grant).await.map_err(OAuthError::refused)?;
     Ok(json!({
-        "access_token": access.token,
+        "access_token": issued.access.token,
         "token_type": "bearer",
-        "expires_in": access.expires_in,
-        "refresh_token": refresh,
-        "scope": grant.scope,
+        "expires_in": issued.access.expires_in,
+        "refresh_token": issued.refresh_token,
+        "scope": issued.scope,
     }))
-}
-
-fn fresh_refresh(state: &AppState) -> (String, chrono::DateTime<Utc>) {
-    (random_secret(), Utc::now() + state.settings.oauth.refresh_token_lifetime)
-}
-
-/// The code's grant and a first refresh token. The code is checked against everything it is
-/// bound to before it is spent, so a request that fails a check (a wrong verifier, say)
-/// leaves it usable; a spent code presented again with the right bindings revokes what its
-/// first use was issued.
-async fn redeem_code(
-    state: &AppState,
-    client: &ClientRecord,
-    body: &TokenRequest,
-) -> Result<(Grant, String), OAuthError> {
-    let code = body
-        .code
-        .as_deref()
-        .ok_or_else(|| OAuthError::new("invalid_request", "code is required."))?;
-    let code_hash = secret_hash(code);
-    let record = state
-        .db
-        .find_code(&code_hash)
-        .await
-        .map_err(|_| unavailable())?
-        .ok_or_else(|| OAuthError::new("invalid_grant", "Unknown code."))?;
-    check_code_bindings(&record, client, body)?;
-    let grant = Grant {
-        family_id: Uuid::new_v4(),
-        client_id: client.client_id.clone(),
-        user_id: record.user_id,
-        scope: record.scope,
-    };
-    let (refresh, expires_at) = fresh_refresh(state);
-    let redemption = state
-        .db
-        .redeem_code(&code_hash, &grant, secret_hash(&refresh), expires_at)
-        .await
-        .map_err(|_| unavailable())?;
-    match redemption {
-        CodeRedemption::Redeemed => Ok((grant, refresh)),
-        CodeRedemption::Replayed { revoked_family } => {
-            if let Some(family) = revoked_family {
-                state.auth.revocations.forget(family);
-            }
-            Err(OAuthError::new(
-                "invalid_grant",
-                "This code was already used; the tokens it was exchanged for are revoked.",
-            ))
-        }
-    }
-}
-
-/// The client, redirect URI, lifetime and PKCE challenge a code is bound to (RFC 6749
-/// §4.1.3, RFC 7636 §4.6). An expired code that was spent is left to the replay check.
-fn check_code_bindings(
-    record: &CodeRecord,
-    client: &ClientRecord,
-    body: &TokenRequest,
-) -> Result<(), OAuthError> {
-    let invalid = |why: &str| Err(OAuthError::new("invalid_grant", why.to_owned()));
-    if record.client_id != client.client_id {
-        return invalid("The code was issued to another client.");
-    }
-    if body.redirect_uri.as_deref() != Some(record.redirect_uri.as_str()) {
-        return invalid("redirect_uri differs from the authorization request's.");
-    }
-    if !record.spent && record.expires_at <= Utc::now() {
-        return invalid("The code has expired.");
-    }
-    match (&record.code_challenge, body.code_verifier.as_deref()) {
-        (Some(challenge), Some(verifier)) if verifier_matches(challenge, verifier) => Ok(()),
-        (None, None) => Ok(()),
-        (Some(_), _) => invalid("The PKCE code_verifier does not match the challenge."),
-        (None, Some(_)) => invalid("A code_verifier was sent for a code without a challenge."),
-    }
 }
 
 /// `POST /oauth/revoke` (RFC 7009): revokes the sign-in a refresh or access token belongs
@@ -402,35 +261,11 @@ pub(super) async fn revoke(
             .token
             .as_deref()
             .ok_or_else(|| OAuthError::new("invalid_request", "token is required."))?;
-        let Some((family, holder)) = token_family(&state, token).await? else {
-            return Ok(());
-        };
-        if holder != client.client_id {
-            return Err(OAuthError::new(
-                "unauthorized_client",
-                "This token was issued to another client.",
-            ));
-        }
-        state.db.revoke_family(family).await.map_err(|_| unavailable())?;
-        state.auth.revocations.forget(family);
+        state.app.authorization().revoke(&client, token).await.map_err(OAuthError::refused)?;
         Ok::<(), OAuthError>(())
     };
     match outcome.await {
         Ok(()) => HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).finish(),
         Err(error) => error.response(),
     }
-}
-
-/// The family a refresh or access token belongs to, with the client it was issued to.
-async fn token_family(state: &AppState, token: &str) -> Result<Option<(Uuid, String)>, OAuthError> {
-    let by_refresh =
-        state.db.refresh_family(&secret_hash(token)).await.map_err(|_| unavailable())?;
-    if by_refresh.is_some() {
-        return Ok(by_refresh);
-    }
-    let Some(family) = state.auth.tokens.verify(token).and_then(|subject| subject.family) else {
-        return Ok(None);
-    };
-    let holder = state.db.family_client(family).await.map_err(|_| unavailable())?;
-    Ok(holder.map(|holder| (family, holder)))
 }

@@ -1,16 +1,15 @@
 //! Freemium access: may a user open a resource, what tier they have, and admin upgrades.
 
 use chrono::{DateTime, Utc};
-use domain::{AccessPolicy, Resource, Tier};
 use paperclip::actix::web::{Data, Json, Path};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use validator::Validate;
 
-use crate::auth::{Caller, UserRef};
-use crate::dto::{TierName, check_multiline};
-use crate::{ApiError, AppState};
+use crate::auth::Caller;
+use crate::dto::TierName;
+use crate::error::ApiError;
+use crate::state::AppState;
 
 /// A resource to check, for the caller or (admins only) another user.
 #[derive(Debug, Deserialize, Apiv2Schema)]
@@ -44,16 +43,12 @@ pub struct UserTier {
 }
 
 /// Set a user's tier (admins only).
-#[derive(Debug, Deserialize, Validate, Apiv2Schema)]
+#[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct UpgradeRequest {
     pub user_id: Uuid,
     pub new_tier: TierName,
-    /// Why, for the audit trail.
-    #[validate(
-        length(max = 500, message = "must be at most 500 characters"),
-        custom(function = "check_multiline")
-    )]
+    /// Why, for the audit trail: at most 500 characters.
     pub reason: Option<String>,
 }
 
@@ -64,46 +59,6 @@ pub struct UpgradeResponse {
     pub previous_tier: TierName,
     pub tier: TierName,
     pub changed_at: DateTime<Utc>,
-}
-
-/// The tier of `user`: the caller's own from the request, anyone else's from the cache.
-async fn tier_of(state: &AppState, caller: &Caller, user: Uuid) -> Result<Tier, ApiError> {
-    if user == caller.id {
-        return Ok(caller.tier);
-    }
-    Ok(state.auth.access.of_named(&state.db, user).await?.tier)
-}
-
-/// The order of the chapter a resource belongs to, from the in-memory catalogs.
-async fn chapter_order(state: &AppState, resource: &Resource) -> Result<u32, ApiError> {
-    let order = match resource {
-        Resource::ChapterOrder(order) => {
-            let chapters = state.chapters.get(&state.db).await?;
-            chapters.ordered.iter().find(|c| c.order == *order).map(|c| c.order)
-        }
-        Resource::Chapter(reference) => {
-            state.chapters.get(&state.db).await?.find(reference).map(|c| c.order)
-        }
-        Resource::Quiz(id) => {
-            state.quizzes.get(&state.db).await?.find(*id).map(|q| q.chapter_order)
-        }
-    };
-    order.ok_or_else(|| ApiError::NotFound("No such resource.".into()))
-}
-
-fn reason(policy: AccessPolicy, tier: Tier, granted: bool) -> String {
-    match (tier, granted) {
-        (Tier::Free, true) => {
-            format!("The free tier opens chapters 1 to {}.", policy.free_chapters)
-        }
-        (Tier::Free, false) => {
-            format!(
-                "The free tier opens chapters 1 to {} only; premium opens every chapter.",
-                policy.free_chapters
-            )
-        }
-        (_, _) => format!("The {tier} tier opens every chapter."),
-    }
 }
 
 /// Check access to a resource
@@ -117,20 +72,13 @@ pub async fn check_access(
     body: Json<AccessCheckRequest>,
 ) -> Result<Json<AccessCheckResponse>, ApiError> {
     let request = body.into_inner();
-    let resource: Resource = request
-        .resource
-        .parse()
-        .map_err(|message: String| ApiError::validation("resource", message))?;
-    let user = caller.resolve(request.user_id.map_or(UserRef::Me, UserRef::Id))?;
-    let tier = tier_of(&state, &caller, user).await?;
-    let policy = state.settings.access_policy;
-    let decision = policy.decide(tier, chapter_order(&state, &resource).await?);
+    let check = state.app.access().check(&caller, &request.resource, request.user_id).await?;
     Ok(Json(AccessCheckResponse {
-        access_granted: decision.granted,
-        tier: tier.into(),
-        required_tier: decision.required_tier.into(),
-        reason: reason(policy, tier, decision.granted),
-        upgrade_url: (!decision.granted).then(|| state.settings.upgrade_url.clone()),
+        access_granted: check.granted,
+        tier: check.tier.into(),
+        required_tier: check.required_tier.into(),
+        reason: check.reason,
+        upgrade_url: check.upgrade_url,
     }))
 }
 
@@ -143,8 +91,7 @@ pub async fn get_user_tier(
     caller: Caller,
     user: Path<String>,
 ) -> Result<Json<UserTier>, ApiError> {
-    let user = caller.resolve(UserRef::parse(&user)?)?;
-    let tier = tier_of(&state, &caller, user).await?;
+    let (user, tier) = state.app.access().tier(&caller, &user).await?;
     Ok(Json(UserTier { user_id: user, tier: tier.into() }))
 }
 
@@ -158,15 +105,12 @@ pub async fn upgrade_tier(
     caller: Caller,
     body: Json<UpgradeRequest>,
 ) -> Result<Json<UpgradeResponse>, ApiError> {
-    caller.require_admin()?;
     let request = body.into_inner();
-    request.validate().map_err(|errors| ApiError::from_validation(&errors))?;
     let change = state
-        .db
-        .change_tier(request.user_id, request.new_tier.into(), Some(caller.id), request.reason)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("No user {}.", request.user_id)))?;
-    state.auth.access.forget(request.user_id);
+        .app
+        .access()
+        .change_tier(&caller, request.user_id, request.new_tier.into(), request.reason)
+        .await?;
     Ok(Json(UpgradeResponse {
         user_id: change.user_id,
         previous_tier: change.previous_tier.into(),

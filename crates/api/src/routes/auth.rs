@@ -1,17 +1,19 @@
 //! Registration, login and the caller's own profile.
 
+use app::{AppError, NewAccount, ProfileUpdate, SignedIn, UserRecord};
 use chrono::{DateTime, Utc};
-use domain::account;
+use domain::{Email, Password, TimeZone, account};
 use paperclip::actix::web::{Data, Json};
 use paperclip::actix::{Apiv2Schema, CreatedJson, api_v2_operation};
-use persistence::{NewUser, PersistenceError, ProfileChanges, UserRecord};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
 use crate::auth::Caller;
 use crate::dto::{RoleName, TierName, check_line, check_multiline, rule};
-use crate::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::state::AppState;
 
 fn check_email(email: &str) -> Result<(), ValidationError> {
     account::validate_email(email).map_err(|message| rule("email", message))
@@ -115,9 +117,9 @@ impl From<UserRecord> for UserProfile {
             id: user.id,
             preferences: serde_json::from_str(&user.preferences)
                 .unwrap_or_else(|_| serde_json::json!({})),
-            email: user.email,
+            email: user.email.to_string(),
             name: user.name,
-            timezone: user.timezone,
+            timezone: user.timezone.name().to_owned(),
             background: user.background,
             tier: user.tier.into(),
             role: user.role.into(),
@@ -138,14 +140,40 @@ pub struct AuthResponse {
     pub user: UserProfile,
 }
 
-fn signed_in(state: &AppState, user: UserRecord) -> Result<AuthResponse, ApiError> {
-    let issued = state.auth.tokens.issue(user.id)?;
-    Ok(AuthResponse {
-        access_token: issued.token,
+fn signed_in(signed: SignedIn) -> AuthResponse {
+    AuthResponse {
+        access_token: signed.token.token,
         token_type: "bearer".into(),
-        expires_in: issued.expires_in,
-        user: user.into(),
-    })
+        expires_in: signed.token.expires_in,
+        user: signed.user.into(),
+    }
+}
+
+/// The account a sign-up request asks for, its values parsed (the API's and the OAuth
+/// sign-up page's path): a free learner.
+pub(crate) fn new_account(request: RegisterRequest) -> Result<NewAccount, ApiError> {
+    request.validate().map_err(|errors| ApiError::from_validation(&errors))?;
+    let invalid = |field: &'static str| move |problem: String| ApiError::validation(field, problem);
+    let mut account = NewAccount::learner(
+        Email::parse(&request.email).map_err(invalid("email"))?,
+        Password::parse(request.password).map_err(invalid("password"))?,
+    );
+    account.name = request.name.unwrap_or_default();
+    account.background = request.background.unwrap_or_default();
+    if let Some(zone) = request.timezone {
+        account.timezone = TimeZone::parse(&zone).map_err(invalid("timezone"))?;
+    }
+    Ok(account)
+}
+
+/// Counts a password sign-in's outcome.
+pub(crate) fn count_login<T>(metrics: &Metrics, result: &Result<T, AppError>) {
+    match result {
+        Ok(_) => metrics.login("succeeded"),
+        Err(AppError::RateLimited { .. }) => metrics.login("throttled"),
+        Err(AppError::InvalidCredentials) => metrics.login("rejected"),
+        Err(_) => {}
+    }
 }
 
 /// Create an account
@@ -156,36 +184,8 @@ pub async fn register(
     state: Data<AppState>,
     body: Json<RegisterRequest>,
 ) -> Result<CreatedJson<AuthResponse>, ApiError> {
-    let created = create_account(&state, body.into_inner()).await?;
-    Ok(CreatedJson(signed_in(&state, created)?))
-}
-
-/// Validates and stores a new free learner (the API's and the OAuth sign-up page's path).
-pub(crate) async fn create_account(
-    state: &AppState,
-    request: RegisterRequest,
-) -> Result<UserRecord, ApiError> {
-    request.validate().map_err(|errors| ApiError::from_validation(&errors))?;
-    let password_hash = state.auth.passwords.hash(request.password).await?;
-    state
-        .db
-        .create_user(NewUser {
-            email: account::normalize_email(&request.email),
-            password_hash,
-            name: request.name.unwrap_or_default().trim().to_owned(),
-            timezone: request.timezone.unwrap_or_else(|| "UTC".into()),
-            background: request.background.unwrap_or_default(),
-            tier: domain::Tier::Free,
-            role: domain::Role::Student,
-        })
-        .await
-        .map_err(|error| match error {
-            PersistenceError::Conflict(_) => ApiError::Conflict {
-                code: "email_taken",
-                message: "An account with this email already exists.".into(),
-            },
-            other => other.into(),
-        })
+    let account = new_account(body.into_inner())?;
+    Ok(CreatedJson(signed_in(state.app.accounts().register(account).await?)))
 }
 
 /// Sign in
@@ -197,42 +197,9 @@ pub async fn login(
     body: Json<LoginRequest>,
 ) -> Result<Json<AuthResponse>, ApiError> {
     let request = body.into_inner();
-    let user = check_credentials(&state, &request.email, request.password).await?;
-    Ok(Json(signed_in(&state, user)?))
-}
-
-/// The account these credentials open, with its login recorded; the same answer, in about
-/// the same time, for an unknown email and a wrong password. Text no account can have (a
-/// control character) is a 422 before any lookup. An email with too many recent attempts that
-/// did not succeed is refused (429) before anything is looked up, alike for known and unknown
-/// emails.
-pub(crate) async fn check_credentials(
-    state: &AppState,
-    email: &str,
-    password: String,
-) -> Result<UserRecord, ApiError> {
-    for (field, text) in [("email", email), ("password", password.as_str())] {
-        domain::check_text(text, domain::TextKind::Line)
-            .map_err(|message| ApiError::validation(field, message))?;
-    }
-    let attempt =
-        state.auth.failed_logins.begin(&account::normalize_email(email)).map_err(|wait| {
-            state.metrics.login("throttled");
-            ApiError::rate_limited(wait)
-        })?;
-    let user = state.db.find_user_by_email(email).await?;
-    let hash = user.as_ref().map(|user| user.password_hash.clone());
-    let verified = state.auth.passwords.verify(password, hash).await?;
-    let Some(mut user) = user.filter(|_| verified) else {
-        state.metrics.login("rejected");
-        return Err(ApiError::InvalidCredentials);
-    };
-    attempt.succeeded();
-    state.metrics.login("succeeded");
-    let now = Utc::now();
-    state.db.record_login(user.id, now).await?;
-    user.last_login = Some(now);
-    Ok(user)
+    let result = state.app.accounts().login(&request.email, request.password).await;
+    count_login(&state.metrics, &result);
+    Ok(Json(signed_in(result?)))
 }
 
 /// Read my profile
@@ -240,12 +207,7 @@ pub(crate) async fn check_credentials(
 /// The caller's profile: name, timezone, background, preferences, tier and role.
 #[api_v2_operation(operation_id = "getMe", tags(Profile))]
 pub async fn get_me(state: Data<AppState>, caller: Caller) -> Result<Json<UserProfile>, ApiError> {
-    let user = state
-        .db
-        .find_user(caller.id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("No such user.".into()))?;
-    Ok(Json(user.into()))
+    Ok(Json(state.app.accounts().profile(&caller).await?.into()))
 }
 
 /// Update my profile
@@ -259,18 +221,16 @@ pub async fn update_me(
 ) -> Result<Json<UserProfile>, ApiError> {
     let request = body.into_inner();
     request.validate().map_err(|errors| ApiError::from_validation(&errors))?;
-    let changes = ProfileChanges {
-        name: request.name.map(|name| name.trim().to_owned()),
-        timezone: request.timezone,
+    let timezone = request
+        .timezone
+        .map(|zone| TimeZone::parse(&zone))
+        .transpose()
+        .map_err(|problem| ApiError::validation("timezone", problem))?;
+    let update = ProfileUpdate {
+        name: request.name,
+        timezone,
         background: request.background,
-        preferences: request.preferences.map(|value| value.to_string()),
+        preferences: request.preferences,
     };
-    let user = state
-        .db
-        .update_profile(caller.id, changes)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("No such user.".into()))?;
-    // A new timezone applies to the learner's very next check-in on this replica.
-    state.auth.access.forget(caller.id);
-    Ok(Json(user.into()))
+    Ok(Json(state.app.accounts().update_profile(&caller, update).await?.into()))
 }

@@ -1,21 +1,18 @@
 //! Reading the course: the outline, one chapter verbatim, and its neighbours.
 
-use std::sync::Arc;
-
+use app::{AppError, ChapterContent, ChapterRecord, RenderedPage};
 use bytes::Bytes;
-use domain::{AccessPolicy, ChapterRef, Difficulty, Tier};
+use domain::{AccessPolicy, Difficulty, Tier};
 use paperclip::actix::web::{Data, Json, Path};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
-use persistence::ChapterRecord;
 use serde::Serialize;
-use storage::ContentKey;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::catalog::Chapters;
 use crate::dto::TierName;
-use crate::responders::{JsonBytes, RenderedPage, Tagged};
-use crate::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::responders::{JsonBytes, Tagged};
+use crate::state::AppState;
 
 /// Difficulty label a chapter's author gave it.
 #[derive(Debug, Clone, Copy, Serialize, Apiv2Schema)]
@@ -105,23 +102,6 @@ pub struct NeighbourChapter {
     pub chapter: Option<ChapterSummary>,
 }
 
-/// The chapter `text` names, from the in-memory catalog; `field` is where the request sent it
-/// (what a 422 names).
-pub(crate) async fn find(
-    state: &AppState,
-    field: &str,
-    text: &str,
-) -> Result<(Arc<Chapters>, ChapterRef), ApiError> {
-    let reference: ChapterRef = text.parse().map_err(|error: domain::InvalidChapterRef| {
-        ApiError::validation(field, error.to_string())
-    })?;
-    let catalog = state.chapters.get(&state.db).await?;
-    if catalog.find(&reference).is_none() {
-        return Err(ApiError::NotFound(format!("No chapter `{text}`.")));
-    }
-    Ok((catalog, reference))
-}
-
 /// List the course outline
 ///
 /// Every chapter's metadata in course order, without content. Chapters the caller's tier does
@@ -131,17 +111,18 @@ pub async fn list_chapters(
     state: Data<AppState>,
     caller: Caller,
 ) -> Result<JsonBytes<ChapterList>, ApiError> {
-    let catalog = state.chapters.get(&state.db).await?;
-    let policy = state.settings.access_policy;
-    let json = catalog.outline_json(caller.tier, || {
-        let items: Vec<ChapterSummary> = catalog
-            .ordered
-            .iter()
-            .map(|chapter| ChapterSummary::new(chapter, caller.tier, policy))
-            .collect();
-        let list = ChapterList { total: items.len(), items };
-        serde_json::to_vec(&list).map(Bytes::from).map_err(ApiError::internal)
-    })?;
+    let course = state.app.course();
+    let policy = course.policy();
+    let json = course
+        .outline(caller.tier, |chapters| {
+            let items: Vec<ChapterSummary> = chapters
+                .iter()
+                .map(|chapter| ChapterSummary::new(chapter, caller.tier, policy))
+                .collect();
+            let list = ChapterList { total: items.len(), items };
+            serde_json::to_vec(&list).map(Bytes::from).map_err(AppError::internal)
+        })
+        .await?;
     Ok(JsonBytes::new(json))
 }
 
@@ -156,31 +137,13 @@ pub async fn get_chapter(
     caller: Caller,
     chapter_ref: Path<String>,
 ) -> Result<Tagged<ChapterDetail>, ApiError> {
-    let (catalog, reference) = find(&state, "chapter_ref", &chapter_ref).await?;
-    let Some(chapter) = catalog.find(&reference) else {
-        return Err(ApiError::NotFound(format!("No chapter `{}`.", chapter_ref.as_str())));
-    };
-    state.settings.require_access(caller.tier, chapter.order)?;
-    // Noted in memory only: the read never waits on this write.
-    state.activity.opened_chapter(caller.id, chapter.id);
-    let page = catalog.page(&reference, || render(&state, &catalog, chapter)).await?;
-    let page =
-        page.ok_or_else(|| ApiError::NotFound(format!("No chapter `{}`.", chapter_ref.as_str())))?;
+    let page = state.app.course().chapter(&caller, "chapter_ref", &chapter_ref, render).await?;
     Ok(Tagged::new(page))
 }
 
-/// A chapter's response: its metadata, its body from the store, its quiz and neighbours.
-async fn render(
-    state: &AppState,
-    catalog: &Chapters,
-    chapter: &ChapterRecord,
-) -> Result<RenderedPage, ApiError> {
-    let key = ContentKey::parse(&chapter.content_key)
-        .ok_or_else(|| ApiError::internal(format!("chapter {}: bad content key", chapter.id)))?;
-    let body = state.store.get(&key).await?;
-    let content = String::from_utf8(body.to_vec())
-        .map_err(|_| ApiError::internal(format!("chapter {}: body is not UTF-8", chapter.id)))?;
-    let (previous, next) = catalog.neighbours(&ChapterRef::Id(chapter.id));
+/// A chapter's response: its metadata, its body, its quiz and neighbours.
+fn render(found: ChapterContent<'_>) -> Result<RenderedPage, AppError> {
+    let chapter = found.chapter;
     RenderedPage::render(&ChapterDetail {
         id: chapter.id,
         slug: chapter.slug.clone(),
@@ -189,11 +152,11 @@ async fn render(
         difficulty_level: chapter.difficulty.into(),
         estimated_minutes: chapter.estimated_minutes,
         word_count: chapter.word_count,
-        content,
+        content: found.content,
         content_sha256: chapter.content_sha256.clone(),
-        quiz_id: catalog.quiz_of(chapter.id),
-        previous_chapter_id: previous.map(|c| c.id),
-        next_chapter_id: next.map(|c| c.id),
+        quiz_id: found.quiz_id,
+        previous_chapter_id: found.previous.map(|c| c.id),
+        next_chapter_id: found.next.map(|c| c.id),
     })
 }
 
@@ -204,12 +167,10 @@ async fn neighbour(
     chapter_ref: &str,
     after: bool,
 ) -> Result<Json<NeighbourChapter>, ApiError> {
-    let (catalog, reference) = find(state, "chapter_ref", chapter_ref).await?;
-    let (previous, next) = catalog.neighbours(&reference);
-    let policy = state.settings.access_policy;
-    let chapter = if after { next } else { previous };
+    let course = state.app.course();
+    let chapter = course.neighbour("chapter_ref", chapter_ref, after).await?;
     Ok(Json(NeighbourChapter {
-        chapter: chapter.map(|c| ChapterSummary::new(c, caller.tier, policy)),
+        chapter: chapter.map(|c| ChapterSummary::new(&c, caller.tier, course.policy())),
     }))
 }
 

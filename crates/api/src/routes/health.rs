@@ -1,30 +1,13 @@
 //! `GET /health`: is the process able to serve, and which dependency is down if not.
 
-use std::time::Duration;
-
 use actix_web::http::StatusCode;
 use paperclip::actix::web::Data;
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use serde::Serialize;
 
-use crate::AppState;
-use crate::health_cache::Probe;
 use crate::responders::WithStatus;
-
-const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
-async fn probe(state: &AppState) -> Probe {
-    let (database, storage) = tokio::join!(
-        tokio::time::timeout(CHECK_TIMEOUT, state.db.ping()),
-        tokio::time::timeout(CHECK_TIMEOUT, state.store.check()),
-    );
-    if let Ok(Err(error)) = &database {
-        log::warn!("health: database check failed: {error}");
-    }
-    if let Ok(Err(error)) = &storage {
-        log::warn!("health: storage check failed: {error}");
-    }
-    Probe { database_up: matches!(database, Ok(Ok(()))), storage_up: matches!(storage, Ok(Ok(()))) }
-}
+use crate::state::AppState;
+use app::Probe;
 
 /// Health of the process and its dependencies.
 #[derive(Debug, Serialize, Apiv2Schema)]
@@ -48,7 +31,7 @@ fn label(up: bool) -> &'static str {
 /// The answer may be up to a second old.
 #[api_v2_operation(operation_id = "getHealth", tags(Operations))]
 pub async fn health(state: Data<AppState>) -> WithStatus<Health> {
-    let Probe { database_up, storage_up } = state.health.get_or_probe(|| probe(&state)).await;
+    let Probe { database_up, storage_up } = state.app.health().probe().await;
     let healthy = database_up && storage_up;
     let body = Health {
         status: if healthy { "healthy" } else { "unhealthy" },

@@ -3,20 +3,19 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
+use app::{ListedQuiz, Submission};
 use chrono::{DateTime, Utc};
-use domain::{Answer, GradedQuestion, QuestionKind, Submitted};
+use domain::{Answer, QuestionKind, Submitted};
 use paperclip::actix::web::{Data, Json, Path, Query};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
-use persistence::{AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuiz};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::dto::check_line;
+use crate::error::ApiError;
 use crate::responders::WithStatus;
-use crate::routes::progress::{Learner, check_in_quietly};
-use crate::{ApiError, AppState};
+use crate::state::AppState;
 
 /// An answer: one option key (`"B"`), `"true"`/`"false"`, or an array of keys for multiple
 /// choice (`["A", "C"]`).
@@ -121,17 +120,13 @@ pub struct QuizView {
 }
 
 /// A submission.
-#[derive(Debug, Deserialize, Validate, Apiv2Schema)]
+#[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
     /// Question id → answer.
     pub answers: HashMap<String, AnswerValue>,
     /// Optional idempotency key chosen by the client: a retry with the same key returns the
-    /// first result instead of storing a second attempt.
-    #[validate(
-        length(min = 1, max = 100, message = "must be 1 to 100 characters"),
-        custom(function = "check_line")
-    )]
+    /// first result instead of storing a second attempt. 1–100 characters, one line.
     pub submission_id: Option<String>,
 }
 
@@ -199,85 +194,9 @@ pub struct QuizResults {
     pub passed_ever: bool,
 }
 
-/// The quiz, if it exists and the caller's tier opens its chapter.
-async fn open_quiz(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-) -> Result<std::sync::Arc<StoredQuiz>, ApiError> {
-    let id = domain::parse_id(id)
-        .ok_or_else(|| ApiError::validation("quiz_id", "must be a quiz id (UUID)"))?;
-    let catalog = state.quizzes.get(&state.db).await?;
-    let quiz =
-        catalog.find(id).cloned().ok_or_else(|| ApiError::NotFound(format!("No quiz {id}.")))?;
-    state.settings.require_access(caller.tier, quiz.chapter_order)?;
-    Ok(quiz)
-}
-
-fn graded_questions(quiz: &StoredQuiz) -> Vec<GradedQuestion> {
-    quiz.questions
-        .iter()
-        .map(|stored| GradedQuestion {
-            id: stored.id,
-            kind: stored.question.kind,
-            options: stored.question.options.clone(),
-            answer: stored.question.answer.clone(),
-        })
-        .collect()
-}
-
-/// Grades answers (as sent, or as stored for a replay) into the response body.
-fn grade(
-    quiz: &StoredQuiz,
-    answers: &HashMap<String, Submitted>,
-) -> Result<(domain::Grade, StoredAnswers), ApiError> {
-    let grade =
-        domain::grade(&graded_questions(quiz), answers, quiz.pass_mark).map_err(|problems| {
-            let mut questions = serde_json::Map::new();
-            for problem in &problems {
-                questions.insert(problem.question.clone(), serde_json::json!(problem.reason));
-            }
-            ApiError::Validation {
-                message: format!(
-                    "{} answer(s) cannot be graded; nothing was stored.",
-                    problems.len()
-                ),
-                details: serde_json::json!({ "questions": questions }),
-            }
-        })?;
-    let stored = grade
-        .outcomes
-        .iter()
-        .filter_map(|outcome| {
-            outcome.selected.as_ref().map(|answer| (outcome.question_id, answer.keys()))
-        })
-        .collect();
-    Ok((grade, stored))
-}
-
-fn stored_as_submitted(answers: &StoredAnswers, quiz: &StoredQuiz) -> HashMap<String, Submitted> {
-    let kinds: HashMap<Uuid, QuestionKind> =
-        quiz.questions.iter().map(|q| (q.id, q.question.kind)).collect();
-    answers
-        .iter()
-        .map(|(id, keys)| {
-            let submitted = match (kinds.get(id), keys.as_slice()) {
-                (Some(QuestionKind::MultipleChoice), _) | (_, [] | [_, _, ..]) => {
-                    Submitted::Many(keys.clone())
-                }
-                (_, [one]) => Submitted::One(one.clone()),
-            };
-            (id.to_string(), submitted)
-        })
-        .collect()
-}
-
-fn result_body(
-    quiz: &StoredQuiz,
-    attempt: &AttemptRecord,
-    grade: &domain::Grade,
-) -> SubmissionResult {
-    let reveal = quiz.reveal_answers.shows_key(attempt.passed);
+fn result_body(submission: &Submission) -> SubmissionResult {
+    let Submission { quiz, attempt, grade, reveals_key, .. } = submission;
+    let reveal = *reveals_key;
     let questions: HashMap<Uuid, &domain::Question> =
         quiz.questions.iter().map(|q| (q.id, &q.question)).collect();
     let results = grade
@@ -306,23 +225,6 @@ fn result_body(
     }
 }
 
-/// The first attempt made with a submission id: 200 when the answers are the same,
-/// 409 when they differ.
-fn replay(
-    quiz: &StoredQuiz,
-    first: &AttemptRecord,
-    answers: &StoredAnswers,
-) -> Result<WithStatus<SubmissionResult>, ApiError> {
-    if &first.answers != answers {
-        return Err(ApiError::Conflict {
-            code: "conflict",
-            message: "This submission_id was already used with different answers.".into(),
-        });
-    }
-    let (grade, _) = grade(quiz, &stored_as_submitted(&first.answers, quiz))?;
-    Ok(WithStatus(StatusCode::OK, result_body(quiz, first, &grade)))
-}
-
 /// List quizzes
 ///
 /// Every quiz in course order, with its question count, pass mark and whether the caller's
@@ -332,18 +234,19 @@ pub async fn list_quizzes(
     state: Data<AppState>,
     caller: Caller,
 ) -> Result<Json<QuizList>, ApiError> {
-    let catalog = state.quizzes.get(&state.db).await?;
-    let policy = state.settings.access_policy;
-    let items: Vec<QuizSummary> = catalog
-        .ordered
-        .iter()
-        .map(|quiz| QuizSummary {
+    let items: Vec<QuizSummary> = state
+        .app
+        .quizzes()
+        .list(&caller)
+        .await?
+        .into_iter()
+        .map(|ListedQuiz { quiz, locked }| QuizSummary {
             id: quiz.id,
             chapter_id: quiz.chapter_id,
             title: quiz.title.clone(),
             question_count: quiz.questions.len(),
             pass_mark: quiz.pass_mark,
-            locked: !policy.decide(caller.tier, quiz.chapter_order).granted,
+            locked,
         })
         .collect();
     Ok(Json(QuizList { total: items.len(), items }))
@@ -359,7 +262,7 @@ pub async fn get_quiz(
     caller: Caller,
     quiz_id: Path<String>,
 ) -> Result<Json<QuizView>, ApiError> {
-    let quiz = open_quiz(&state, &caller, &quiz_id).await?;
+    let quiz = state.app.quizzes().open(&caller, &quiz_id).await?;
     let questions = quiz
         .questions
         .iter()
@@ -398,54 +301,20 @@ pub async fn submit_quiz(
     quiz_id: Path<String>,
     body: Json<SubmitRequest>,
 ) -> Result<WithStatus<SubmissionResult>, ApiError> {
-    let result = grade_and_record(&state, caller, &quiz_id, body.into_inner()).await;
-    let outcome = match &result {
-        Ok(WithStatus(StatusCode::CREATED, _)) => "graded",
+    let request = body.into_inner();
+    let answers: HashMap<String, Submitted> =
+        request.answers.into_iter().map(|(id, value)| (id, value.into())).collect();
+    let submitted =
+        state.app.quizzes().submit(&caller, &quiz_id, answers, request.submission_id).await;
+    let outcome = match &submitted {
+        Ok(submission) if submission.recorded_now => "graded",
         Ok(_) => "replayed",
         Err(_) => "rejected",
     };
     state.metrics.quiz_submission(outcome);
-    result
-}
-
-async fn grade_and_record(
-    state: &AppState,
-    caller: Caller,
-    quiz_id: &str,
-    request: SubmitRequest,
-) -> Result<WithStatus<SubmissionResult>, ApiError> {
-    let quiz = open_quiz(state, &caller, quiz_id).await?;
-    request.validate().map_err(|errors| ApiError::from_validation(&errors))?;
-    let answers: HashMap<String, Submitted> =
-        request.answers.into_iter().map(|(id, value)| (id, value.into())).collect();
-    let (grade, stored) = grade(&quiz, &answers)?;
-    // A retried submission_id is recognised by the insert itself (its unique index), so a
-    // new submission costs one statement.
-    let new = NewAttempt {
-        user_id: caller.id,
-        quiz_id: quiz.id,
-        submission_id: request.submission_id,
-        answers: stored.clone(),
-        score: grade.score,
-        correct_count: grade.correct_count,
-        total: grade.total,
-        passed: grade.passed,
-    };
-    match state.db.record_attempt(&new, quiz.max_attempts).await? {
-        AttemptOutcome::Recorded(attempt) => {
-            state.activity.touch(caller.id);
-            check_in_quietly(state, &Learner::from(&caller)).await;
-            Ok(WithStatus(StatusCode::CREATED, result_body(&quiz, &attempt, &grade)))
-        }
-        AttemptOutcome::AlreadyRecorded(first) => replay(&quiz, &first, &stored),
-        AttemptOutcome::LimitReached => Err(ApiError::Conflict {
-            code: "attempt_limit_reached",
-            message: format!(
-                "This quiz allows {} attempt(s).",
-                quiz.max_attempts.unwrap_or_default()
-            ),
-        }),
-    }
+    let submission = submitted?;
+    let status = if submission.recorded_now { StatusCode::CREATED } else { StatusCode::OK };
+    Ok(WithStatus(status, result_body(&submission)))
 }
 
 /// My results for a quiz
@@ -460,10 +329,9 @@ pub async fn quiz_results(
     page: Query<Page>,
 ) -> Result<Json<QuizResults>, ApiError> {
     page.validate().map_err(|errors| ApiError::from_validation(&errors))?;
-    let quiz = open_quiz(&state, &caller, &quiz_id).await?;
     let limit = page.limit.unwrap_or(20);
     let offset = page.offset.unwrap_or(0);
-    let history = state.db.attempt_history(caller.id, quiz.id, limit, offset).await?;
+    let history = state.app.quizzes().results(&caller, &quiz_id, limit, offset).await?;
     let items = history
         .page
         .iter()

@@ -1,16 +1,17 @@
 //! `GET /api/v1/search`: ranked passages of the chapters the caller opens, and locked
 //! chapters listed by title without anything of their text.
 
+use app::SearchItem;
 use paperclip::actix::web::{Data, Json, Query};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
-use search::{Found, LockedChapter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
 use crate::dto::check_line;
-use crate::{ApiError, AppState};
+use crate::error::ApiError;
+use crate::state::AppState;
 
 /// Search parameters.
 #[derive(Debug, Deserialize, Validate, Apiv2Schema)]
@@ -78,61 +79,34 @@ pub async fn search_course(
     params: Query<SearchParams>,
 ) -> Result<Json<SearchResults>, ApiError> {
     params.validate().map_err(|errors| ApiError::from_validation(&errors))?;
-    let query = params.q.trim();
-    if !(2..=200).contains(&query.chars().count()) {
-        return Err(ApiError::validation("q", "must be 2 to 200 characters once trimmed"));
-    }
     let limit = params.limit.unwrap_or(10) as usize;
     let offset = params.offset.unwrap_or(0) as usize;
-    let index = state.search.current();
-    if !index.is_built() {
-        return Err(ApiError::Unavailable(
-            "The search index is being built; try again in a few seconds.".into(),
-        ));
-    }
-    let policy = state.settings.access_policy;
-    let page = index
-        .search(query, policy.opens_up_to(caller.tier), limit, offset)
-        .map_err(ApiError::internal)?;
-    let results = page
+    let found = state.app.search().search(&caller, &params.q, limit, offset)?;
+    let results = found
         .results
         .into_iter()
-        .map(|found| match found {
-            // The index searched only the chapters the caller opens; checked again all the
-            // same, since a passage of a locked chapter must never leave the server.
-            Found::Passage(hit) if policy.decide(caller.tier, hit.chapter_order).granted => {
-                SearchResult {
-                    chapter_id: hit.chapter_id,
-                    chapter_slug: hit.chapter_slug,
-                    chapter_title: hit.chapter_title,
-                    section: Some(hit.section),
-                    section_anchor: Some(hit.section_anchor),
-                    snippet: Some(hit.snippet),
-                    score: Some(hit.score),
-                    locked: false,
-                }
-            }
-            Found::Passage(hit) => locked(LockedChapter {
+        .map(|result| match result {
+            SearchItem::Passage(hit) => SearchResult {
                 chapter_id: hit.chapter_id,
                 chapter_slug: hit.chapter_slug,
                 chapter_title: hit.chapter_title,
-                chapter_order: hit.chapter_order,
-            }),
-            Found::Locked(chapter) => locked(chapter),
+                section: Some(hit.section),
+                section_anchor: Some(hit.section_anchor),
+                snippet: Some(hit.snippet),
+                score: Some(hit.score),
+                locked: false,
+            },
+            SearchItem::Locked(chapter) => SearchResult {
+                chapter_id: chapter.chapter_id,
+                chapter_slug: chapter.chapter_slug,
+                chapter_title: chapter.chapter_title,
+                section: None,
+                section_anchor: None,
+                snippet: None,
+                score: None,
+                locked: true,
+            },
         })
         .collect();
-    Ok(Json(SearchResults { query: query.to_owned(), total: page.total, results }))
-}
-
-fn locked(chapter: LockedChapter) -> SearchResult {
-    SearchResult {
-        chapter_id: chapter.chapter_id,
-        chapter_slug: chapter.chapter_slug,
-        chapter_title: chapter.chapter_title,
-        section: None,
-        section_anchor: None,
-        snippet: None,
-        score: None,
-        locked: true,
-    }
+    Ok(Json(SearchResults { query: found.query, total: found.total, results }))
 }

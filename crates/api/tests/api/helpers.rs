@@ -3,17 +3,19 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use api::activity::Activity;
-use api::auth::{AccessCache, Auth, FailedLogins, Passwords, RevocationCache, Tokens};
 use api::{
-    ApiSettings, AppState, Application, ChapterCatalog, HealthCache, Metrics, ProxyHeader,
-    QuizCatalog, RateLimitSettings, RateLimits, ServeOptions,
+    ApiSettings, AppState, Application, Metrics, ProxyHeader, RateLimitSettings, RateLimits,
+    ServeOptions,
 };
-use domain::{AccessPolicy, Role, Tier};
+use app::{
+    Activity, App, AppSettings, AuthSettings, DatabaseSettings, OAuthSettings, StorageSettings,
+    Tokens,
+};
+use domain::{AccessPolicy, Email, Role, Tier, TimeZone};
 use persistence::{Database, NewUser, PoolOptions};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
-use storage::{ContentBackend, ContentStore, MemoryBackend, S3Backend, S3Settings};
+use storage::{ContentBackend, ContentStore, MemoryBackend, S3Settings};
 use uuid::Uuid;
 
 use crate::contract::Contract;
@@ -27,11 +29,11 @@ pub const PASSWORD: &str = "correct horse 1";
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
+    pub app: App,
     pub db: Database,
     pub tokens: Arc<Tokens>,
     pub activity: Activity,
     pub store: ContentStore,
-    pub search: search::CourseSearch,
     pub rate_limits: RateLimits,
     /// The served `/openapi.json`: every JSON answer is checked against it.
     pub contract: Arc<Contract>,
@@ -46,7 +48,8 @@ pub struct TestOptions {
     pub trusted_proxy_header: ProxyHeader,
     /// bcrypt work factor (production: 12).
     pub bcrypt_cost: u32,
-    pub failed_logins: FailedLogins,
+    /// Sign-ins per account that may fail, and within what window.
+    pub failed_logins: (u32, Duration),
     pub metrics_token: Option<String>,
     pub request_timeout: Duration,
     pub cors_origins: Vec<String>,
@@ -64,7 +67,7 @@ impl Default for TestOptions {
             trusted_proxies: "",
             trusted_proxy_header: ProxyHeader::default(),
             bcrypt_cost: 4,
-            failed_logins: FailedLogins::default(),
+            failed_logins: (10, Duration::from_secs(15 * 60)),
             metrics_token: None,
             request_timeout: Duration::from_secs(30),
             cors_origins: Vec::new(),
@@ -148,10 +151,10 @@ impl TestApp {
         let email = format!("{}-{}@example.com", tier.as_str(), Uuid::new_v4().simple());
         self.db
             .create_user(NewUser {
-                email: email.clone(),
+                email: Email::parse(&email).unwrap(),
                 password_hash: bcrypt::hash(PASSWORD, 4).unwrap(),
                 name: String::new(),
-                timezone: "UTC".into(),
+                timezone: TimeZone::default(),
                 background: String::new(),
                 tier,
                 role,
@@ -181,11 +184,46 @@ pub fn settings() -> ApiSettings {
     ApiSettings {
         public_url: TestOptions::default().public_url.into(),
         version: "test".into(),
-        access_policy: AccessPolicy { free_chapters: 3 },
-        upgrade_url: UPGRADE_URL.into(),
-        oauth: api::oauth::OAuthSettings::default(),
         metrics_token: None,
     }
+}
+
+/// What the test app is built from: a fresh database at `url`, `course` imported into it
+/// (unless `None`), chapter bodies in `storage`.
+fn app_settings(
+    url: &str,
+    storage: StorageSettings,
+    course: Option<&Path>,
+    options: &TestOptions,
+) -> AppSettings {
+    AppSettings {
+        database: DatabaseSettings {
+            url: url.to_owned(),
+            pool: PoolOptions::default(),
+            migrate: true,
+        },
+        storage,
+        auth: AuthSettings {
+            jwt_secret: JWT_SECRET.to_vec(),
+            jwt_issuer: ISSUER.into(),
+            token_lifetime: Duration::from_secs(3600),
+            bcrypt_cost: options.bcrypt_cost,
+            failed_logins_per_account: options.failed_logins.0,
+            failed_login_window: options.failed_logins.1,
+        },
+        oauth: OAuthSettings::default(),
+        access_policy: AccessPolicy { free_chapters: 3 },
+        upgrade_url: UPGRADE_URL.into(),
+        import_on_first_start: course.map(Path::to_path_buf),
+    }
+}
+
+fn memory(cache_bytes: u64) -> StorageSettings {
+    StorageSettings::Backend { backend: Arc::new(MemoryBackend::default()), cache_bytes }
+}
+
+fn sqlite_url(folder: &tempfile::TempDir) -> String {
+    format!("sqlite://{}?mode=rwc", folder.path().join("api.db").display())
 }
 
 /// Spawns the app on a fresh SQLite database with the sample course imported.
@@ -195,24 +233,31 @@ pub async fn spawn_app() -> TestApp {
 
 /// Spawns the app on a fresh SQLite database with the course package in `course` imported.
 pub async fn spawn_app_with_course(course: &Path) -> TestApp {
-    let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
-    let (db, folder) = course_database(&store, course, None).await;
-    start(db, store, folder, TestOptions::default()).await
+    let folder = tempfile::tempdir().unwrap();
+    let options = TestOptions::default();
+    let settings =
+        app_settings(&sqlite_url(&folder), memory(8 * 1024 * 1024), Some(course), &options);
+    start(settings, folder, options).await
 }
 
 /// Spawns the app with the sample course and the given options.
 pub async fn spawn_app_with(options: TestOptions) -> TestApp {
-    let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
-    let (db, folder) = course_database(&store, &testkit::sample_course(), None).await;
-    start(db, store, folder, options).await
+    let folder = tempfile::tempdir().unwrap();
+    let course = testkit::sample_course();
+    let settings =
+        app_settings(&sqlite_url(&folder), memory(8 * 1024 * 1024), Some(&course), &options);
+    start(settings, folder, options).await
 }
 
 /// Spawns the app with the sample course imported into `backend`, behind a cache that
 /// holds `cache_bytes`.
 pub async fn spawn_app_with_backend(backend: Arc<dyn ContentBackend>, cache_bytes: u64) -> TestApp {
-    let store = ContentStore::new(backend, cache_bytes);
-    let (db, folder) = course_database(&store, &testkit::sample_course(), None).await;
-    start(db, store, folder, TestOptions::default()).await
+    let folder = tempfile::tempdir().unwrap();
+    let options = TestOptions::default();
+    let course = testkit::sample_course();
+    let storage = StorageSettings::Backend { backend, cache_bytes };
+    let settings = app_settings(&sqlite_url(&folder), storage, Some(&course), &options);
+    start(settings, folder, options).await
 }
 
 /// Spawns the app on a fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
@@ -225,78 +270,59 @@ pub async fn spawn_app_on_postgres(test: &str) -> Option<TestApp> {
 pub async fn spawn_app_on_postgres_with_course(test: &str, course: &Path) -> Option<TestApp> {
     // Each caller names itself, so the skip notice says which test did not run.
     let fresh = testkit::fresh_postgres(test).await?;
-    let store = ContentStore::new(Arc::new(MemoryBackend::default()), 8 * 1024 * 1024);
-    let (db, folder) = course_database(&store, course, Some(&fresh.url)).await;
-    Some(start(db, store, folder, TestOptions::default()).await)
-}
-
-/// A fresh database (SQLite unless `url` is given) with `course` imported, its bodies put in
-/// `store`.
-async fn course_database(
-    store: &ContentStore,
-    course: &Path,
-    url: Option<&str>,
-) -> (Database, tempfile::TempDir) {
-    let folder = tempfile::tempdir().unwrap();
-    let sqlite = format!("sqlite://{}?mode=rwc", folder.path().join("api.db").display());
-    let db = Database::connect(url.unwrap_or(&sqlite), &PoolOptions::default()).await.unwrap();
-    db.migrate().await.unwrap();
-    let package = importer::read_package(course).unwrap();
-    importer::import(&db, store, &package, &importer::Silent).await.unwrap();
-    (db, folder)
+    let options = TestOptions::default();
+    let settings = app_settings(&fresh.url, memory(8 * 1024 * 1024), Some(course), &options);
+    Some(start(settings, tempfile::tempdir().unwrap(), options).await)
 }
 
 /// Spawns the app with the sample course imported, serving bodies from an S3 endpoint nobody
 /// listens on, as during a store outage.
 pub async fn spawn_app_with_unreachable_store() -> TestApp {
-    let scratch = ContentStore::new(Arc::new(MemoryBackend::default()), 1024);
-    let (db, folder) = course_database(&scratch, &testkit::sample_course(), None).await;
-    let dead = S3Backend::new(&S3Settings {
-        endpoint: "http://127.0.0.1:9".into(),
-        bucket: "gone".into(),
-        access_key_id: "key".into(),
-        secret_access_key: "secret".into(),
-        region: "auto".into(),
-        request_timeout: Duration::from_secs(1),
-    })
-    .unwrap();
-    start(db, ContentStore::new(Arc::new(dead), 1024), folder, TestOptions::default()).await
+    let folder = tempfile::tempdir().unwrap();
+    let options = TestOptions::default();
+    let course = testkit::sample_course();
+    // The course goes in through a scratch store; the app then reads from the dead one.
+    let scratch = app_settings(&sqlite_url(&folder), memory(1024), Some(&course), &options);
+    App::build(scratch).await.unwrap();
+    let dead = StorageSettings::S3 {
+        settings: S3Settings {
+            endpoint: "http://127.0.0.1:9".into(),
+            bucket: "gone".into(),
+            access_key_id: "key".into(),
+            secret_access_key: "secret".into(),
+            region: "auto".into(),
+            request_timeout: Duration::from_secs(1),
+        },
+        cache_bytes: 1024,
+    };
+    let settings = app_settings(&sqlite_url(&folder), dead, None, &options);
+    start(settings, folder, options).await
 }
 
 /// Spawns the app on a database nobody listens for, as during an outage.
 pub async fn spawn_app_without_database() -> TestApp {
-    let pool =
+    let options = TestOptions::default();
+    let mut settings =
+        app_settings("postgres://nobody@127.0.0.1:9/none", memory(1024), None, &options);
+    settings.database.pool =
         PoolOptions { acquire_timeout: Duration::from_millis(300), ..PoolOptions::default() };
-    let db = Database::connect("postgres://nobody@127.0.0.1:9/none", &pool).await.unwrap();
-    let store = ContentStore::new(Arc::new(MemoryBackend::default()), 1024);
-    start(db, store, tempfile::tempdir().unwrap(), TestOptions::default()).await
+    settings.database.migrate = false;
+    start(settings, tempfile::tempdir().unwrap(), options).await
 }
 
+/// Builds the app as the binary does (`App::build`), builds its search index once, and
+/// serves it on a free port.
 async fn start(
-    db: Database,
-    store: ContentStore,
+    built_from: AppSettings,
     folder: tempfile::TempDir,
     options: TestOptions,
 ) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let tokens = Arc::new(Tokens::new(JWT_SECRET, ISSUER, Duration::from_secs(3600)));
-    let auth = Auth {
-        tokens: Arc::clone(&tokens),
-        sessions: Arc::new(Tokens::new(
-            JWT_SECRET,
-            "course-companion/oauth-session",
-            Duration::from_secs(3600),
-        )),
-        passwords: Passwords::new(options.bcrypt_cost),
-        access: AccessCache::default(),
-        revocations: RevocationCache::default(),
-        failed_logins: options.failed_logins,
-    };
-    let activity = Activity::default();
-    let search = api::search_index::empty(settings().access_policy).unwrap();
+    let app = App::build(built_from).await.unwrap();
     // An app without a database starts with an empty index, like a server during an outage.
-    let _ = api::search_index::refresh(&db, &store, &search).await;
-    let metrics = Metrics::new(&db, &store);
+    let _ = app.search().refresh().await;
+    let metrics = Metrics::new(&app);
+    let tokens = app.tokens();
     let rate_limits = RateLimits::new(
         options.limits,
         &tokens,
@@ -309,15 +335,8 @@ async fn start(
     )
     .unwrap();
     let state = AppState {
-        db: db.clone(),
-        store: store.clone(),
-        auth,
-        chapters: ChapterCatalog::default(),
-        quizzes: QuizCatalog::default(),
-        activity: activity.clone(),
-        search: search.clone(),
+        app: app.clone(),
         metrics,
-        health: HealthCache::default(),
         settings: ApiSettings {
             public_url: options.public_url.into(),
             metrics_token: options.metrics_token,
@@ -330,9 +349,9 @@ async fn start(
         cors_origins: options.cors_origins,
         rate_limits: rate_limits.clone(),
     };
-    let app = Application::build(state, listener, serve).unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let server = Application::build(state, listener, serve).unwrap();
+    let address = format!("http://127.0.0.1:{}", server.port());
+    tokio::spawn(server.run_until_stopped());
     let client = reqwest::Client::new();
     let document = client.get(format!("{address}/openapi.json")).send().await.unwrap();
     let contract = Arc::new(Contract::new(document.json().await.unwrap()));
@@ -340,11 +359,11 @@ async fn start(
         address,
         client,
         contract,
-        db,
+        db: app.database().clone(),
         tokens,
-        activity,
-        store,
-        search,
+        activity: app.activity().clone(),
+        store: app.store().clone(),
+        app,
         rate_limits,
         _folder: folder,
     }

@@ -4,7 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use api::auth::FailedLogins;
 use api::{ProxyHeader, RateLimitSettings};
 use persistence::ClientRecord;
 use serde_json::{Value, json};
@@ -23,7 +22,7 @@ fn behind_proxy(limits: RateLimitSettings) -> TestOptions {
     TestOptions {
         limits,
         trusted_proxies: "127.0.0.1",
-        failed_logins: FailedLogins::new(0, Duration::ZERO),
+        failed_logins: (0, Duration::ZERO),
         ..TestOptions::default()
     }
 }
@@ -99,7 +98,7 @@ async fn a_throw_away_token_does_not_buy_more_password_attempts() {
 async fn failed_sign_ins_for_one_email_are_throttled_across_addresses_alike_for_known_and_unknown()
 {
     let app = spawn_app_with(TestOptions {
-        failed_logins: FailedLogins::new(3, Duration::from_secs(900)),
+        failed_logins: (3, Duration::from_secs(900)),
         ..behind_proxy(limits(0, 0))
     })
     .await;
@@ -131,7 +130,7 @@ async fn failed_sign_ins_for_one_email_are_throttled_across_addresses_alike_for_
 #[tokio::test]
 async fn successful_sign_ins_do_not_count_towards_the_per_account_throttle() {
     let app = spawn_app_with(TestOptions {
-        failed_logins: FailedLogins::new(2, Duration::from_secs(900)),
+        failed_logins: (2, Duration::from_secs(900)),
         ..TestOptions::default()
     })
     .await;

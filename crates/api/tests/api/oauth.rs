@@ -719,7 +719,7 @@ async fn an_oauth_token_never_carries_admin_powers() {
     let app = spawn_app().await;
     register_client(&app, "gpt").await;
     let admin = app.user_with(domain::Tier::Free, domain::Role::Admin).await;
-    let email = app.db.find_user(admin.id).await.unwrap().unwrap().email;
+    let email = app.db.find_user(admin.id).await.unwrap().unwrap().email.to_string();
     let mut browser = Browser::new(&app);
     let signin =
         browser.get(&format!("/oauth/authorize?{}", authorize_query("gpt", "s", false))).await;

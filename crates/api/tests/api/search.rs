@@ -124,7 +124,7 @@ async fn concurrent_searches_during_a_reimport_all_succeed() {
         std::fs::write(&chapter, format!("{text}\nRevision {edit} about tool calls.\n")).unwrap();
         let package = importer::read_package(course.path()).unwrap();
         importer::import(&app.db, &app.store, &package, &importer::Silent).await.unwrap();
-        assert!(api::search_index::refresh(&app.db, &app.store, &app.search).await.unwrap());
+        assert!(app.app.search().refresh().await.unwrap());
     }
     let statuses = searches.join_all().await;
     assert!(statuses.iter().all(|status| *status == 200), "{statuses:?}");

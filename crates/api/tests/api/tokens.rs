@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use api::auth::Tokens;
+use app::Tokens;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header, encode};

@@ -6,7 +6,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::ApiError;
+use crate::error::AppError;
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Claims {
@@ -65,12 +65,12 @@ impl Tokens {
         }
     }
 
-    pub fn issue(&self, user: Uuid) -> Result<IssuedToken, ApiError> {
+    pub fn issue(&self, user: Uuid) -> Result<IssuedToken, AppError> {
         self.issue_at(user, chrono::Utc::now().timestamp())
     }
 
     /// Signs a token as if issued at `issued_at` (Unix seconds); tests use it for expiry.
-    pub fn issue_at(&self, user: Uuid, issued_at: i64) -> Result<IssuedToken, ApiError> {
+    pub fn issue_at(&self, user: Uuid, issued_at: i64) -> Result<IssuedToken, AppError> {
         self.sign(Subject { user, family: None }, issued_at, self.lifetime)
     }
 
@@ -80,7 +80,7 @@ impl Tokens {
         user: Uuid,
         family: Uuid,
         lifetime: Duration,
-    ) -> Result<IssuedToken, ApiError> {
+    ) -> Result<IssuedToken, AppError> {
         let subject = Subject { user, family: Some(family) };
         self.sign(subject, chrono::Utc::now().timestamp(), lifetime)
     }
@@ -90,7 +90,7 @@ impl Tokens {
         subject: Subject,
         issued_at: i64,
         lifetime: Duration,
-    ) -> Result<IssuedToken, ApiError> {
+    ) -> Result<IssuedToken, AppError> {
         let seconds = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2);
         let claims = Claims {
             sub: subject.user.to_string(),
@@ -100,7 +100,7 @@ impl Tokens {
             fam: subject.family,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(ApiError::internal)?;
+            .map_err(AppError::internal)?;
         Ok(IssuedToken { token, expires_in: lifetime.as_secs() })
     }
 

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use crate::ApiError;
+use crate::error::AppError;
 
 type Loaded<T> = Option<(Instant, Arc<T>)>;
 
@@ -30,10 +30,10 @@ impl<T> Expiring<T> {
     /// The value, loading it with `load` when it is missing or older than the TTL. `load`
     /// gets the previous value, which it may return again when nothing changed, so that what
     /// was derived from it (rendered pages) is kept.
-    pub async fn get<F, Fut>(&self, load: F) -> Result<Arc<T>, ApiError>
+    pub async fn get<F, Fut>(&self, load: F) -> Result<Arc<T>, AppError>
     where
         F: FnOnce(Option<Arc<T>>) -> Fut,
-        Fut: Future<Output = Result<Arc<T>, ApiError>>,
+        Fut: Future<Output = Result<Arc<T>, AppError>>,
     {
         let loaded = self.loaded();
         if let Some((at, value)) = &loaded

@@ -12,14 +12,35 @@ use domain::{ChapterRef, Tier};
 use persistence::{ChapterRecord, Database, StoredQuiz};
 use uuid::Uuid;
 
-use crate::ApiError;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
 use crate::expiring::Expiring;
-use crate::responders::RenderedPage;
 
 /// How long a loaded quiz catalog is used.
 pub const CATALOG_TTL: Duration = Duration::from_secs(30);
 /// How long a loaded chapter catalog is used: a re-import shows in reads within this time.
 pub const CHAPTERS_TTL: Duration = Duration::from_secs(5);
+
+/// A response serialised once and served many times, with its entity tag (the first 16
+/// bytes of its SHA-256, hex).
+#[derive(Debug, Clone)]
+pub struct RenderedPage {
+    pub json: Bytes,
+    pub etag: String,
+}
+
+impl RenderedPage {
+    pub fn render<T: Serialize>(value: &T) -> Result<Self, AppError> {
+        let json = serde_json::to_vec(value).map_err(AppError::internal)?;
+        let digest = Sha256::digest(&json);
+        Ok(Self {
+            json: Bytes::from(json),
+            etag: hex::encode(digest.get(..16).unwrap_or_default()),
+        })
+    }
+}
 
 /// Every quiz, by id and in course order.
 #[derive(Debug, Default)]
@@ -53,7 +74,7 @@ impl Default for QuizCatalog {
 }
 
 impl QuizCatalog {
-    pub async fn get(&self, db: &Database) -> Result<Arc<Catalog>, ApiError> {
+    pub async fn get(&self, db: &Database) -> Result<Arc<Catalog>, AppError> {
         self.loaded.get(|_| async { Ok(Arc::new(Catalog::new(db.load_quizzes().await?))) }).await
     }
 }
@@ -114,10 +135,10 @@ impl Chapters {
         &self,
         reference: &ChapterRef,
         render: F,
-    ) -> Result<Option<RenderedPage>, ApiError>
+    ) -> Result<Option<RenderedPage>, AppError>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<RenderedPage, ApiError>>,
+        Fut: Future<Output = Result<RenderedPage, AppError>>,
     {
         let Some(i) = self.position(reference) else { return Ok(None) };
         let Some(slot) = self.pages.get(i) else { return Ok(None) };
@@ -132,8 +153,8 @@ impl Chapters {
     pub fn outline_json(
         &self,
         tier: Tier,
-        build: impl FnOnce() -> Result<Bytes, ApiError>,
-    ) -> Result<Bytes, ApiError> {
+        build: impl FnOnce() -> Result<Bytes, AppError>,
+    ) -> Result<Bytes, AppError> {
         let slot = match tier {
             Tier::Free => &self.outlines[0],
             Tier::Premium => &self.outlines[1],
@@ -160,7 +181,7 @@ impl Default for ChapterCatalog {
 }
 
 impl ChapterCatalog {
-    pub async fn get(&self, db: &Database) -> Result<Arc<Chapters>, ApiError> {
+    pub async fn get(&self, db: &Database) -> Result<Arc<Chapters>, AppError> {
         self.loaded
             .get(|previous| async move {
                 let (chapters, quizzes) = tokio::join!(db.list_chapters(), db.list_quiz_chapters());

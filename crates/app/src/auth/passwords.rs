@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tokio::sync::oneshot;
 
-use crate::ApiError;
+use crate::error::AppError;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -86,14 +86,14 @@ impl Passwords {
         Self { cost, jobs, dummy_hash: Arc::default() }
     }
 
-    pub async fn hash(&self, password: String) -> Result<String, ApiError> {
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
         let cost = self.cost;
-        self.run(move || bcrypt::hash(password, cost)).await?.map_err(ApiError::internal)
+        self.run(move || bcrypt::hash(password, cost)).await?.map_err(AppError::internal)
     }
 
     /// Whether `password` matches `hash`; with no hash (unknown email) it verifies against
     /// the dummy hash and answers `false`.
-    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, ApiError> {
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, AppError> {
         let known = hash.is_some();
         let (dummy, cost) = (Arc::clone(&self.dummy_hash), self.cost);
         let matched = self
@@ -112,7 +112,7 @@ impl Passwords {
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, ApiError> {
+    ) -> Result<T, AppError> {
         let (reply, result) = oneshot::channel();
         let job: Job = Box::new(move || {
             // The request gave up while this job queued: nobody reads the answer.
@@ -121,14 +121,14 @@ impl Passwords {
             }
         });
         self.jobs.try_send(job).map_err(|error| match error {
-            TrySendError::Full(_) => ApiError::Unavailable(
+            TrySendError::Full(_) => AppError::Unavailable(
                 "Too many sign-ins are being checked right now; try again in a few seconds.".into(),
             ),
             TrySendError::Disconnected(_) => {
-                ApiError::internal("password hashing threads are gone")
+                AppError::internal("password hashing threads are gone")
             }
         })?;
-        result.await.map_err(|_| ApiError::internal("a password hashing job was dropped"))
+        result.await.map_err(|_| AppError::internal("a password hashing job was dropped"))
     }
 }
 
@@ -164,7 +164,7 @@ mod tests {
             passwords.jobs.try_send(Box::new(|| {})).unwrap();
         }
         let refused = passwords.run(|| 2).await.unwrap_err();
-        assert!(matches!(refused, ApiError::Unavailable(_)), "{refused:?}");
+        assert!(matches!(refused, AppError::Unavailable(_)), "{refused:?}");
         drop(release);
     }
 

@@ -1,0 +1,58 @@
+//! The application layer of Course Companion: every use case, once, for every door.
+//!
+//! What lives here: one service per concern ([`Accounts`], [`Course`], [`Quizzes`],
+//! [`Progress`], [`Search`], [`Access`], [`Authorization`], [`Health`]), each use case a
+//! method on it; the caches they need (catalogs, access and revocation caches, deferred
+//! activity, the search index) and their background jobs; [`App::build`], which assembles
+//! all of it from [`AppSettings`]; and [`AppError`], what a use case answers instead of its
+//! result.
+//! What does not: HTTP, MCP or CLI concerns (status codes, request ids, DTOs, pages, rate
+//! limits per address — the doors), SQL (crate `persistence`), store backends (crate
+//! `storage`), ranking (crate `search`), pure rules (crate `domain`).
+
+mod access;
+mod accounts;
+mod activity;
+mod application;
+mod auth;
+mod authorization;
+mod catalog;
+mod core;
+mod course;
+mod error;
+mod expiring;
+mod health;
+mod input;
+mod progress;
+mod quizzes;
+mod search;
+mod settings;
+
+pub use access::{Access, AccessCheck};
+pub use accounts::{Accounts, NewAccount, ProfileUpdate, SignedIn};
+pub use activity::Activity;
+pub use application::{App, BackgroundJobs, BuildError};
+pub use auth::{Caller, IssuedToken, Subject, Tokens, UserRef};
+pub use authorization::{
+    Authorization, AuthorizationRequest, NewClient, NextStep, OAuthError, Refusal, TokenRequest,
+    Tokens as OAuthTokens, ValidRequest, random_secret,
+};
+pub use catalog::RenderedPage;
+pub use course::{ChapterContent, Course};
+pub use error::{AppError, retry_after_secs};
+pub use health::{Health, Probe, Readings};
+pub use progress::{Progress, ProgressReport, StreakStatus};
+pub use quizzes::{ListedQuiz, Quizzes, Submission};
+pub use search::{Search, SearchItem, SearchResults};
+pub use settings::{AppSettings, AuthSettings, DatabaseSettings, OAuthSettings, StorageSettings};
+
+// The records and values use cases return and take, named here so that doors need no
+// dependency on the crates that define them.
+pub use ::search::{Hit, LockedChapter};
+pub use domain::ChapterSource;
+pub use importer::{ImportError, ImportProgress, Silent, read_package};
+pub use persistence::{
+    AttemptHistory, AttemptRecord, ChapterRecord, ClientRecord, PoolOptions, StoredQuiz,
+    SyncReport, TierChange, UserRecord,
+};
+pub use storage::{ContentBackend, S3Settings};

@@ -1,0 +1,204 @@
+//! Quizzes: listing, serving without answers, rule-based grading with idempotent retries,
+//! attempt limits, and attempt history.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use domain::{GradedQuestion, QuestionKind, Submitted, TextKind};
+use persistence::{
+    AttemptHistory, AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuiz,
+};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::core::Core;
+use crate::error::AppError;
+use crate::input::check_field;
+use crate::progress::{Learner, check_in_quietly};
+
+/// A quiz as listed for a caller.
+#[derive(Debug, Clone)]
+pub struct ListedQuiz {
+    pub quiz: Arc<StoredQuiz>,
+    /// True when the caller's tier does not open the quiz's chapter.
+    pub locked: bool,
+}
+
+/// A graded attempt: a new one, or the first one made with a retried submission id.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub quiz: Arc<StoredQuiz>,
+    pub attempt: AttemptRecord,
+    pub grade: domain::Grade,
+    /// Whether the key and explanations may be shown (`after_pass` quizzes: only on a pass).
+    pub reveals_key: bool,
+    /// False when this is the replay of an earlier submission with the same id.
+    pub recorded_now: bool,
+}
+
+/// Quizzes.
+#[derive(Debug, Clone, Copy)]
+pub struct Quizzes<'a> {
+    pub(crate) core: &'a Core,
+}
+
+fn graded_questions(quiz: &StoredQuiz) -> Vec<GradedQuestion> {
+    quiz.questions
+        .iter()
+        .map(|stored| GradedQuestion {
+            id: stored.id,
+            kind: stored.question.kind,
+            options: stored.question.options.clone(),
+            answer: stored.question.answer.clone(),
+        })
+        .collect()
+}
+
+/// Grades answers (as sent, or as stored for a replay).
+fn grade_answers(
+    quiz: &StoredQuiz,
+    answers: &HashMap<String, Submitted>,
+) -> Result<(domain::Grade, StoredAnswers), AppError> {
+    let grade =
+        domain::grade(&graded_questions(quiz), answers, quiz.pass_mark).map_err(|problems| {
+            let mut questions = serde_json::Map::new();
+            for problem in &problems {
+                questions.insert(problem.question.clone(), serde_json::json!(problem.reason));
+            }
+            AppError::Invalid {
+                message: format!(
+                    "{} answer(s) cannot be graded; nothing was stored.",
+                    problems.len()
+                ),
+                details: serde_json::json!({ "questions": questions }),
+            }
+        })?;
+    let stored = grade
+        .outcomes
+        .iter()
+        .filter_map(|outcome| {
+            outcome.selected.as_ref().map(|answer| (outcome.question_id, answer.keys()))
+        })
+        .collect();
+    Ok((grade, stored))
+}
+
+fn stored_as_submitted(answers: &StoredAnswers, quiz: &StoredQuiz) -> HashMap<String, Submitted> {
+    let kinds: HashMap<Uuid, QuestionKind> =
+        quiz.questions.iter().map(|q| (q.id, q.question.kind)).collect();
+    answers
+        .iter()
+        .map(|(id, keys)| {
+            let submitted = match (kinds.get(id), keys.as_slice()) {
+                (Some(QuestionKind::MultipleChoice), _) | (_, [] | [_, _, ..]) => {
+                    Submitted::Many(keys.clone())
+                }
+                (_, [one]) => Submitted::One(one.clone()),
+            };
+            (id.to_string(), submitted)
+        })
+        .collect()
+}
+
+/// A client's idempotency key.
+fn check_submission_id(id: Option<&str>) -> Result<(), AppError> {
+    id.map_or(Ok(()), |id| {
+        check_field("submission_id", id, 1..=100, "must be 1 to 100 characters", TextKind::Line)
+    })
+}
+
+impl Quizzes<'_> {
+    /// The quiz `id` names, if it exists and the caller's tier opens its chapter.
+    pub async fn open(&self, caller: &Caller, id: &str) -> Result<Arc<StoredQuiz>, AppError> {
+        let id = domain::parse_id(id)
+            .ok_or_else(|| AppError::invalid("quiz_id", "must be a quiz id (UUID)"))?;
+        let catalog = self.core.quizzes.get(&self.core.db).await?;
+        let quiz = catalog
+            .find(id)
+            .cloned()
+            .ok_or_else(|| AppError::NotFound(format!("No quiz {id}.")))?;
+        self.core.require_access(caller.tier, quiz.chapter_order)?;
+        Ok(quiz)
+    }
+
+    /// Every quiz in course order, and whether the caller's tier opens it.
+    pub async fn list(&self, caller: &Caller) -> Result<Vec<ListedQuiz>, AppError> {
+        let catalog = self.core.quizzes.get(&self.core.db).await?;
+        let policy = self.core.policy;
+        Ok(catalog
+            .ordered
+            .iter()
+            .map(|quiz| ListedQuiz {
+                quiz: Arc::clone(quiz),
+                locked: !policy.decide(caller.tier, quiz.chapter_order).granted,
+            })
+            .collect())
+    }
+
+    /// Grades the answers by rule and stores the attempt (a check-in too). A retry with the
+    /// same `submission_id` returns the first attempt when the answers are the same and is a
+    /// conflict when they differ.
+    pub async fn submit(
+        &self,
+        caller: &Caller,
+        quiz_id: &str,
+        answers: HashMap<String, Submitted>,
+        submission_id: Option<String>,
+    ) -> Result<Submission, AppError> {
+        let core = self.core;
+        let quiz = self.open(caller, quiz_id).await?;
+        check_submission_id(submission_id.as_deref())?;
+        let (grade, stored) = grade_answers(&quiz, &answers)?;
+        // A retried submission_id is recognised by the insert itself (its unique index), so a
+        // new submission costs one statement.
+        let new = NewAttempt {
+            user_id: caller.id,
+            quiz_id: quiz.id,
+            submission_id,
+            answers: stored.clone(),
+            score: grade.score,
+            correct_count: grade.correct_count,
+            total: grade.total,
+            passed: grade.passed,
+        };
+        match core.db.record_attempt(&new, quiz.max_attempts).await? {
+            AttemptOutcome::Recorded(attempt) => {
+                core.activity.touch(caller.id);
+                check_in_quietly(core, &Learner::from(caller)).await;
+                let reveals_key = quiz.reveal_answers.shows_key(attempt.passed);
+                Ok(Submission { quiz, attempt, grade, reveals_key, recorded_now: true })
+            }
+            AttemptOutcome::AlreadyRecorded(first) => {
+                if first.answers != stored {
+                    return Err(AppError::Conflict {
+                        code: "conflict",
+                        message: "This submission_id was already used with different answers."
+                            .into(),
+                    });
+                }
+                let (grade, _) = grade_answers(&quiz, &stored_as_submitted(&first.answers, &quiz))?;
+                let reveals_key = quiz.reveal_answers.shows_key(first.passed);
+                Ok(Submission { quiz, attempt: first, grade, reveals_key, recorded_now: false })
+            }
+            AttemptOutcome::LimitReached => Err(AppError::Conflict {
+                code: "attempt_limit_reached",
+                message: format!(
+                    "This quiz allows {} attempt(s).",
+                    quiz.max_attempts.unwrap_or_default()
+                ),
+            }),
+        }
+    }
+
+    /// The caller's attempts at a quiz, newest first, with the aggregates over all of them.
+    pub async fn results(
+        &self,
+        caller: &Caller,
+        quiz_id: &str,
+        limit: u32,
+        offset: u32,
+    ) -> Result<AttemptHistory, AppError> {
+        let quiz = self.open(caller, quiz_id).await?;
+        Ok(self.core.db.attempt_history(caller.id, quiz.id, limit, offset).await?)
+    }
+}
