@@ -2,9 +2,12 @@
 
 use std::borrow::Cow;
 
-use domain::TextKind;
+use app::ChapterRecord;
+use domain::{AccessPolicy, Difficulty, TextKind, Tier};
 use paperclip::actix::Apiv2Schema;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use uuid::Uuid;
 use validator::ValidationError;
 
 /// A failed rule in validator's terms, with the domain's message.
@@ -31,17 +34,17 @@ pub enum TierName {
     Pro,
 }
 
-impl From<domain::Tier> for TierName {
-    fn from(tier: domain::Tier) -> Self {
+impl From<Tier> for TierName {
+    fn from(tier: Tier) -> Self {
         match tier {
-            domain::Tier::Free => Self::Free,
-            domain::Tier::Premium => Self::Premium,
-            domain::Tier::Pro => Self::Pro,
+            Tier::Free => Self::Free,
+            Tier::Premium => Self::Premium,
+            Tier::Pro => Self::Pro,
         }
     }
 }
 
-impl From<TierName> for domain::Tier {
+impl From<TierName> for Tier {
     fn from(tier: TierName) -> Self {
         match tier {
             TierName::Free => Self::Free,
@@ -66,4 +69,121 @@ impl From<domain::Role> for RoleName {
             domain::Role::Admin => Self::Admin,
         }
     }
+}
+
+/// Difficulty label a chapter's author gave it.
+#[derive(Debug, Clone, Copy, Serialize, Apiv2Schema)]
+#[serde(rename_all = "snake_case")]
+pub enum DifficultyLevel {
+    Beginner,
+    Intermediate,
+    Advanced,
+}
+
+impl From<Difficulty> for DifficultyLevel {
+    fn from(difficulty: Difficulty) -> Self {
+        match difficulty {
+            Difficulty::Beginner => Self::Beginner,
+            Difficulty::Intermediate => Self::Intermediate,
+            Difficulty::Advanced => Self::Advanced,
+        }
+    }
+}
+
+/// A chapter's metadata, without its content, and whether the caller may open it.
+#[derive(Debug, Serialize, Apiv2Schema)]
+pub struct ChapterSummary {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    /// Position in the course, from 1.
+    pub order: u32,
+    pub difficulty_level: DifficultyLevel,
+    /// Estimated reading time in minutes.
+    pub estimated_minutes: u32,
+    pub word_count: u32,
+    /// True when the caller's tier does not open this chapter.
+    pub locked: bool,
+    /// The lowest tier that opens this chapter.
+    pub required_tier: TierName,
+}
+
+impl ChapterSummary {
+    /// The summary as seen by a learner of `tier`.
+    pub(crate) fn new(chapter: &ChapterRecord, tier: Tier, policy: AccessPolicy) -> Self {
+        let access = policy.decide(tier, chapter.order);
+        Self {
+            id: chapter.id,
+            slug: chapter.slug.clone(),
+            title: chapter.title.clone(),
+            order: chapter.order,
+            difficulty_level: chapter.difficulty.into(),
+            estimated_minutes: chapter.estimated_minutes,
+            word_count: chapter.word_count,
+            locked: !access.granted,
+            required_tier: access.required_tier.into(),
+        }
+    }
+}
+
+/// A UUID, as the document states it.
+pub(crate) const UUID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+
+/// A character `domain::check_text` lets into one line, and one of those that is not a space.
+pub(crate) const ANY: &str = r"[^\x00-\x1f\x7f-\x9f]";
+pub(crate) const VISIBLE: &str = r"[^\s\x00-\x1f\x7f-\x9f]";
+
+/// A slug (`domain::chapter::validate_slug`) or an id (`domain::parse_id`).
+pub(crate) fn chapter_ref_schema() -> Value {
+    json!({ "type": "string", "minLength": 1, "maxLength": 100,
+        "pattern": format!("^[a-z0-9]+(-[a-z0-9]+)*$|{UUID_PATTERN}") })
+}
+
+/// The `{chapter_ref}` path parameter.
+pub(crate) fn chapter_ref_parameter() -> (&'static str, Value) {
+    (
+        "chapter_ref",
+        json!({
+            "description": "The chapter's UUID or its slug, e.g. `what-is-an-ai-agent`.",
+            "schema": chapter_ref_schema(),
+            "example": "what-is-an-ai-agent",
+        }),
+    )
+}
+
+/// The `{quiz_id}` path parameter.
+pub(crate) fn quiz_id_parameter() -> (&'static str, Value) {
+    (
+        "quiz_id",
+        json!({
+            "description": "The quiz's UUID: `quiz_id` of a chapter, or `id` in listQuizzes.",
+            "schema": { "type": "string", "format": "uuid", "pattern": UUID_PATTERN },
+        }),
+    )
+}
+
+/// The `{user}` path parameter.
+pub(crate) fn user_parameter() -> (&'static str, Value) {
+    (
+        "user",
+        json!({
+            "description": "`me` for the signed-in learner, or a user's UUID (only admins may \
+                name another user).",
+            "schema": { "type": "string", "pattern": format!("^me$|{UUID_PATTERN}") },
+            "example": "me",
+        }),
+    )
+}
+
+/// An email field of a request body.
+pub(crate) fn email_field() -> Value {
+    json!({ "format": "email", "maxLength": 254, "example": "ada@example.com" })
+}
+
+/// A timezone field of a request body: one of the IANA names.
+pub(crate) fn timezone_field() -> Value {
+    json!({ "allOf": [{ "$ref": "#/components/schemas/TimeZone" }],
+        "example": "Europe/Lisbon",
+        "description": "An IANA timezone; daily streaks follow the learner's local day." })
 }

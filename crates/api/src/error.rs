@@ -7,7 +7,7 @@ use paperclip::actix::Apiv2Schema;
 use paperclip::v2::schema::Apiv2Errors;
 use serde::Serialize;
 
-use crate::request_context::current_request_id;
+use crate::request_id::current_request_id;
 
 /// The one error body of the API: `{"error", "message", "details"?}`.
 #[derive(Debug, Serialize, Apiv2Schema)]

@@ -9,6 +9,7 @@
 //! configuration files and process start-up (crate `server`).
 
 pub mod auth;
+mod bearer;
 mod client_ip;
 mod docs;
 mod dto;
@@ -18,8 +19,10 @@ mod oauth;
 mod openapi;
 mod rate_limit;
 mod request_context;
+mod request_id;
 mod responders;
 mod routes;
+mod sign_up;
 mod startup;
 mod state;
 
@@ -27,6 +30,6 @@ pub use client_ip::{InvalidProxy, ProxyHeader, TrustedProxies, UnknownProxyHeade
 pub use error::{ApiError, ErrorBody};
 pub use metrics::Metrics;
 pub use rate_limit::{RateLimitSettings, RateLimits};
-pub use request_context::current_request_id;
+pub use request_id::current_request_id;
 pub use startup::{Application, JSON_BODY_LIMIT, ServeOptions};
 pub use state::{ApiSettings, AppState};

@@ -2,10 +2,7 @@
 
 use std::sync::Arc;
 
-use actix_web::http::header::ContentType;
-use actix_web::{HttpRequest, HttpResponse, web};
 use app::App;
-use domain::oauth::constant_time_eq;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
@@ -13,10 +10,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-
-use crate::auth::bearer_token;
-use crate::error::ApiError;
-use crate::state::AppState;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct RequestLabels {
@@ -171,26 +164,4 @@ impl Collector for ResourceGauges {
         }
         Ok(())
     }
-}
-
-/// `GET /metrics`: Prometheus scrapes this; it is outside the API document and the rate limit.
-/// With a metrics token configured, only a scraper presenting it as a bearer token is served.
-pub async fn serve_metrics(
-    state: web::Data<AppState>,
-    request: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
-    if let Some(expected) = &state.settings.metrics_token {
-        let presented = bearer_token(request.headers()).unwrap_or_default();
-        if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
-            return Err(ApiError::Unauthorized("/metrics needs the metrics bearer token.".into()));
-        }
-    }
-    let text = state.metrics.render().map_err(ApiError::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type(ContentType(
-            "application/openmetrics-text; version=1.0.0; charset=utf-8"
-                .parse()
-                .map_err(ApiError::internal)?,
-        ))
-        .body(text))
 }

@@ -5,61 +5,81 @@
 //! say: that tokens are HTTP bearer tokens, where the API lives (`servers`), which `Option`
 //! fields serialise as `null`, that an answer is a string *or* an array and a question's
 //! shape depends on its kind, which limits the validators enforce, which errors an operation
-//! returns, or how ChatGPT should treat it. Those are written here, from tables kept next to
-//! the routes they describe; unit tests fail when a table names something the document
-//! lacks, so the tables cannot silently drift.
+//! returns, or how ChatGPT should treat it. Each route module declares those facts of its
+//! operations and request bodies beside its handlers ([`Facts`]); this module writes them
+//! in, with the generic fixes (bearer scheme, `servers`, `nullable`, `oneOf`). Tests fail
+//! when a declaration names something the document lacks, so they cannot silently drift.
 
 use serde_json::{Map, Value, json};
 
-use crate::ApiSettings;
+use crate::state::ApiSettings;
 
-/// The operations whose calls change a learner's data: ChatGPT asks before calling them.
-const CONSEQUENTIAL: [&str; 6] =
-    ["submitQuiz", "updateProgress", "recordCheckin", "upgradeTier", "updateMe", "register"];
-
-/// Error statuses each operation can return besides the ones every operation can (429 rate
-/// limited, 500, 503 dependency down or timed out) and the ones its shape implies (401 with a
-/// bearer token, 400/413 with a JSON body, 422 with parameters or a validated body).
-const EXTRA_ERRORS: [(&str, &[u16]); 21] = [
-    ("getHealth", &[]),
-    ("register", &[409]),
-    ("login", &[401]),
-    ("getMe", &[]),
-    ("updateMe", &[]),
-    ("listChapters", &[]),
-    ("getChapter", &[403, 404]),
-    ("getNextChapter", &[404]),
-    ("getPreviousChapter", &[404]),
-    ("checkAccess", &[403, 404]),
-    ("getUserTier", &[403, 404]),
-    ("upgradeTier", &[403, 404]),
-    ("searchCourse", &[]),
-    ("getProgress", &[403, 404]),
-    ("updateProgress", &[403, 404]),
-    ("getStreak", &[403, 404]),
-    ("recordCheckin", &[403, 404]),
-    ("listQuizzes", &[]),
-    ("getQuiz", &[403, 404]),
-    ("submitQuiz", &[403, 404, 409]),
-    ("getQuizResults", &[403, 404]),
-];
-
-const UUID_PATTERN: &str =
-    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-
-/// A slug (`domain::chapter::validate_slug`) or an id (`domain::parse_id`).
-fn chapter_ref_schema() -> Value {
-    json!({ "type": "string", "minLength": 1, "maxLength": 100,
-        "pattern": format!("^[a-z0-9]+(-[a-z0-9]+)*$|{UUID_PATTERN}") })
+/// What paperclip cannot say about one operation, declared by its route module beside the
+/// handler.
+#[derive(Debug)]
+pub(crate) struct Operation {
+    pub id: &'static str,
+    /// Its calls change a learner's data: ChatGPT asks before calling it.
+    pub consequential: bool,
+    /// Error statuses it can return besides the ones every operation can (429 rate limited,
+    /// 500, 503 dependency down or timed out) and the ones its shape implies (401 with a
+    /// bearer token, 400/413 with a JSON body, 422 with parameters or a validated body).
+    pub errors: &'static [u16],
+    /// Descriptions and limits of its parameters, by name.
+    pub parameters: Vec<(&'static str, Value)>,
+    /// A realistic request body, so that the agent sees what to send.
+    pub request_example: Option<Value>,
+    /// Realistic answers (status, body), so that the agent knows what comes back; each one
+    /// matches its schema (a test validates them).
+    pub response_examples: Vec<(&'static str, Value)>,
+    /// Responses beyond the success and the errors (a 304, a 201 beside the 200).
+    pub more_responses: Option<fn(&mut Map<String, Value>)>,
 }
 
-/// Request body fields that are free text: tab and line breaks allowed. Every other string
-/// of a request is one line (`domain::check_text`).
-const FREE_TEXT: [(&str, &str); 3] = [
-    ("RegisterRequest", "background"),
-    ("UpdateProfileRequest", "background"),
-    ("UpgradeRequest", "reason"),
-];
+impl Operation {
+    pub fn new(id: &'static str) -> Self {
+        Self {
+            id,
+            consequential: false,
+            errors: &[],
+            parameters: Vec::new(),
+            request_example: None,
+            response_examples: Vec::new(),
+            more_responses: None,
+        }
+    }
+}
+
+/// Limits of a request body's fields, matching the validators, declared beside its DTO.
+/// Strings not named here get the one-line text rule, `free_text` fields the multi-line one.
+#[derive(Debug)]
+pub(crate) struct RequestBody {
+    pub schema: &'static str,
+    pub fields: Vec<(&'static str, Value)>,
+    pub free_text: &'static [&'static str],
+}
+
+/// Every operation's and request body's facts.
+#[derive(Debug, Default)]
+pub(crate) struct Facts {
+    pub operations: Vec<Operation>,
+    pub bodies: Vec<RequestBody>,
+}
+
+impl Facts {
+    pub fn extend(&mut self, more: Facts) {
+        self.operations.extend(more.operations);
+        self.bodies.extend(more.bodies);
+    }
+
+    fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|operation| operation.id == id)
+    }
+
+    fn is_free_text(&self, schema: &str, field: &str) -> bool {
+        self.bodies.iter().any(|body| body.schema == schema && body.free_text.contains(&field))
+    }
+}
 
 /// The rules every request follows, stated once in the document's description.
 const REQUEST_RULES: &str = "Request bodies: a field the schema does not list is refused \
@@ -68,123 +88,9 @@ const REQUEST_RULES: &str = "Request bodies: a field the schema does not list is
     U+007F–U+009F) except tab and line breaks in free text (`background`, `reason`), which is \
     422 `validation_failed` naming the field.";
 
-/// Descriptions and limits of parameters, by operation (`*`: every operation).
-fn parameter_rules() -> Vec<(&'static str, &'static str, Value)> {
-    vec![
-        (
-            "*",
-            "chapter_ref",
-            json!({
-                "description": "The chapter's UUID or its slug, e.g. `what-is-an-ai-agent`.",
-                "schema": chapter_ref_schema(),
-                "example": "what-is-an-ai-agent",
-            }),
-        ),
-        (
-            "*",
-            "quiz_id",
-            json!({
-                "description": "The quiz's UUID: `quiz_id` of a chapter, or `id` in listQuizzes.",
-                "schema": { "type": "string", "format": "uuid", "pattern": UUID_PATTERN },
-            }),
-        ),
-        (
-            "*",
-            "user",
-            json!({
-                "description": "`me` for the signed-in learner, or a user's UUID (only admins may \
-                    name another user).",
-                "schema": { "type": "string", "pattern": format!("^me$|{UUID_PATTERN}") },
-                "example": "me",
-            }),
-        ),
-        (
-            "searchCourse",
-            "q",
-            json!({
-                "description": "What to look for: 2–200 characters, at least two of them not \
-                    spaces, no control characters. Words are stemmed; \"quoted phrases\" must \
-                    match in order; small typos in words of 5 letters or more are tolerated.",
-                "schema": { "type": "string", "minLength": 2, "maxLength": 200,
-                    "pattern": format!("^{ANY}*{VISIBLE}{ANY}*{VISIBLE}{ANY}*$") },
-                "example": "tool calling errors",
-            }),
-        ),
-        (
-            "searchCourse",
-            "limit",
-            json!({ "description": "Results per page, 1–50 (default 10).",
-                "schema": { "type": "integer", "format": "int32", "minimum": 1, "maximum": 50 } }),
-        ),
-        (
-            "searchCourse",
-            "offset",
-            json!({ "description": "Results to skip, 0–1000 (default 0).",
-                "schema": { "type": "integer", "format": "int32", "minimum": 0, "maximum": 1000 } }),
-        ),
-        (
-            "getQuizResults",
-            "limit",
-            json!({ "description": "Attempts per page, 1–100 (default 20).",
-                "schema": { "type": "integer", "format": "int32", "minimum": 1, "maximum": 100 } }),
-        ),
-        (
-            "getQuizResults",
-            "offset",
-            json!({ "description": "Attempts to skip (default 0).",
-                "schema": { "type": "integer", "format": "int32", "minimum": 0,
-                    "maximum": i32::MAX } }),
-        ),
-    ]
-}
-
-/// A character `domain::check_text` lets into one line, and one of those that is not a space.
-const ANY: &str = r"[^\x00-\x1f\x7f-\x9f]";
-const VISIBLE: &str = r"[^\s\x00-\x1f\x7f-\x9f]";
-
-/// Limits of request body fields, matching the validators (`validator` attributes and the
-/// domain's account and access rules). Strings not named here get the one-line text rule.
-fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
-    let email = json!({ "format": "email", "maxLength": 254, "example": "ada@example.com" });
-    let password = json!({ "minLength": 8, "maxLength": 72,
-        // `[^\W\d_]`: a letter in any script, as Rust's `char::is_alphabetic` and Python's
-        // `re` read it.
-        "pattern": format!(r"^(?=.*[^\W\d_])(?=.*[0-9]){ANY}*$"), "example": "correct horse 1",
-        "description": "8–72 bytes with at least one letter and one digit." });
-    let name = json!({ "maxLength": 100 });
-    let background = json!({ "maxLength": 500 });
-    let timezone = json!({ "allOf": [{ "$ref": "#/components/schemas/TimeZone" }],
-        "example": "Europe/Lisbon",
-        "description": "An IANA timezone; daily streaks follow the learner's local day." });
-    let slug = "(?=[a-z0-9-]{1,100}$)[a-z0-9]+(-[a-z0-9]+)*";
-    let id = UUID_PATTERN.trim_start_matches('^').trim_end_matches('$');
-    let resource = json!({ "pattern":
-        format!("^chapter-[1-9][0-9]{{0,8}}$|^chapter:{slug}$|^chapter:{id}$|^quiz:{id}$") });
-    let user_id = json!({ "pattern": UUID_PATTERN });
-    vec![
-        ("RegisterRequest", "email", email.clone()),
-        ("RegisterRequest", "password", password),
-        ("RegisterRequest", "name", name.clone()),
-        ("RegisterRequest", "timezone", timezone.clone()),
-        ("RegisterRequest", "background", background.clone()),
-        ("LoginRequest", "email", email),
-        ("LoginRequest", "password", json!({ "minLength": 1, "maxLength": 1024 })),
-        ("UpdateProfileRequest", "name", name),
-        ("UpdateProfileRequest", "timezone", timezone),
-        ("UpdateProfileRequest", "background", background),
-        ("UpgradeRequest", "reason", json!({ "maxLength": 500 })),
-        ("UpgradeRequest", "user_id", user_id.clone()),
-        ("AccessCheckRequest", "resource", resource),
-        ("AccessCheckRequest", "user_id", user_id),
-        ("ProgressUpdate", "chapter_id", chapter_ref_schema()),
-        ("SubmitRequest", "submission_id", json!({ "minLength": 1, "maxLength": 100 })),
-        ("SubmitRequest", "answers", json!({ "minProperties": 1 })),
-    ]
-}
-
 /// What every request body shares (`REQUEST_RULES`): no undeclared fields, optional fields
 /// nullable, strings free of control characters.
-fn finish_request_schema(name: &str, schema: &mut Value) {
+fn finish_request_schema(facts: &Facts, name: &str, schema: &mut Value) {
     let Some(object) = schema.as_object_mut() else {
         return;
     };
@@ -203,7 +109,7 @@ fn finish_request_schema(name: &str, schema: &mut Value) {
         let plain_string = property.get("type") == Some(&json!("string"))
             && ["pattern", "format", "enum"].iter().all(|key| !property.contains_key(*key));
         if plain_string {
-            let kind = if FREE_TEXT.iter().any(|&(schema, free)| schema == name && free == field) {
+            let kind = if facts.is_free_text(name, field) {
                 domain::TextKind::Multiline
             } else {
                 domain::TextKind::Line
@@ -213,91 +119,8 @@ fn finish_request_schema(name: &str, schema: &mut Value) {
     }
 }
 
-/// Realistic answers of the main operations (status, body), so that the agent knows what
-/// comes back. Each one matches its schema (a test validates them).
-fn response_examples() -> Vec<(&'static str, &'static str, Value)> {
-    vec![
-        (
-            "getChapter",
-            "200",
-            json!({
-                "id": "c326db3d-2636-4997-a349-65f074977fff", "slug": "what-is-an-ai-agent",
-                "title": "What Is an AI Agent?", "order": 1, "difficulty_level": "beginner",
-                "estimated_minutes": 9, "word_count": 1540,
-                "content": "# What Is an AI Agent?\n\nAn AI agent is a program that …",
-                "content_sha256": "5f0c6e2d8e0d4c5b9a7f4c1e2b3a4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e",
-                "quiz_id": "8b6f6274-1961-40be-89f4-0e05186859aa", "previous_chapter_id": null,
-                "next_chapter_id": "b26dfe6d-42ac-45e8-ae41-b56b8a235d4c",
-            }),
-        ),
-        (
-            "searchCourse",
-            "200",
-            json!({ "query": "tool call errors", "total": 2, "results": [
-                { "chapter_id": "1e6ccc08-2b4e-4adb-8181-05959cc17c0d",
-                  "chapter_slug": "tool-use-and-function-calling",
-                  "chapter_title": "Tool Use and Function Calling",
-                  "section": "When a tool fails", "section_anchor": "when-a-tool-fails",
-                  "snippet": "…return the **error** to the model as the **tool** result…",
-                  "score": 7.42, "locked": false },
-                { "chapter_id": "4a2b9c1d-7e6f-4d3c-9b8a-1f2e3d4c5b6a",
-                  "chapter_slug": "production-agents", "chapter_title": "Agents in Production",
-                  "section": null, "section_anchor": null, "snippet": null,
-                  "score": 5.1, "locked": true },
-            ] }),
-        ),
-        (
-            "submitQuiz",
-            "201",
-            json!({
-                "attempt_id": "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "attempt_number": 1,
-                "score": 80, "correct_count": 4, "total": 5, "passed": true, "pass_mark": 70,
-                "results": [
-                    { "question_id": "0b6f1c52-8d3e-4f7a-9c61-2d4e5f6a7b80", "selected": "B",
-                      "is_correct": true, "correct_answer": "B",
-                      "explanation": "An agent decides its next step from what it observes." },
-                    { "question_id": "1c7a2d63-9e4f-4a8b-8d72-3e5f6a7b8c91", "selected": ["A"],
-                      "is_correct": false, "correct_answer": ["A", "C"],
-                      "explanation": "Both the loop and the tools are required." },
-                ],
-            }),
-        ),
-    ]
-}
-
-/// Realistic request bodies, so that the agent sees what to send.
-fn request_examples() -> Vec<(&'static str, Value)> {
-    vec![
-        (
-            "register",
-            json!({ "email": "ada@example.com", "password": "correct horse 1", "name": "Ada",
-                "timezone": "Europe/Lisbon", "background": "backend developer, new to ML" }),
-        ),
-        ("login", json!({ "email": "ada@example.com", "password": "correct horse 1" })),
-        (
-            "updateMe",
-            json!({ "name": "Ada", "timezone": "Europe/Lisbon",
-                "background": "backend developer, new to ML" }),
-        ),
-        (
-            "submitQuiz",
-            json!({ "submission_id": "ada-ch1-attempt-1", "answers": {
-                "0b6f1c52-8d3e-4f7a-9c61-2d4e5f6a7b80": "B",
-                "1c7a2d63-9e4f-4a8b-8d72-3e5f6a7b8c91": ["A", "C"],
-                "2d8b3e74-af50-4b9c-9e83-4f6a7b8c9da2": "true" } }),
-        ),
-        ("updateProgress", json!({ "chapter_id": "what-is-an-ai-agent", "completed": true })),
-        ("checkAccess", json!({ "resource": "chapter-4" })),
-        (
-            "upgradeTier",
-            json!({ "user_id": "6f1d2c3b-4a59-4e8f-9a7b-1c2d3e4f5a6b", "new_tier": "premium",
-                "reason": "annual plan purchased" }),
-        ),
-    ]
-}
-
 /// Fills what paperclip leaves out; see the module documentation.
-pub fn finish_document(mut document: Value, settings: &ApiSettings) -> Value {
+pub(crate) fn finish_document(mut document: Value, settings: &ApiSettings, facts: &Facts) -> Value {
     let Some(root) = document.as_object_mut() else {
         return document;
     };
@@ -358,22 +181,25 @@ pub fn finish_document(mut document: Value, settings: &ApiSettings) -> Value {
                 require_and_null_optionals(schema);
             }
         }
-        for (schema, property, rules) in body_rules() {
-            if let Some(target) = schemas
-                .get_mut(schema)
-                .and_then(|s| s.pointer_mut(&format!("/properties/{property}")))
-            {
-                if rules.get("allOf").is_some() {
-                    // A `$ref` takes no siblings in OpenAPI 3.0: the property becomes the rules.
-                    *target = rules;
-                } else {
-                    merge(target, &rules);
+        for body in &facts.bodies {
+            for (property, rules) in &body.fields {
+                if let Some(target) = schemas
+                    .get_mut(body.schema)
+                    .and_then(|s| s.pointer_mut(&format!("/properties/{property}")))
+                {
+                    if rules.get("allOf").is_some() {
+                        // A `$ref` takes no siblings in OpenAPI 3.0: the property becomes the
+                        // rules.
+                        *target = rules.clone();
+                    } else {
+                        merge(target, rules);
+                    }
                 }
             }
         }
         for name in &request_schemas {
             if let Some(schema) = schemas.get_mut(name) {
-                finish_request_schema(name, schema);
+                finish_request_schema(facts, name, schema);
             }
         }
     }
@@ -381,7 +207,7 @@ pub fn finish_document(mut document: Value, settings: &ApiSettings) -> Value {
         for operation in
             paths.values_mut().filter_map(Value::as_object_mut).flat_map(|item| item.values_mut())
         {
-            finish_operation(operation);
+            finish_operation(facts, operation);
         }
     }
     document
@@ -623,10 +449,11 @@ fn error_response(status: u16) -> Value {
     response
 }
 
-fn finish_operation(operation: &mut Value) {
+fn finish_operation(facts: &Facts, operation: &mut Value) {
     let Some(id) = operation.get("operationId").and_then(Value::as_str).map(str::to_owned) else {
         return;
     };
+    let declared = facts.operation(&id);
     let secured = operation.get("security").is_some();
     if secured {
         // Either scheme opens every learner route: a password login's token or an OAuth one.
@@ -648,8 +475,8 @@ fn finish_operation(operation: &mut Value) {
     if has_parameters {
         statuses.push(422);
     }
-    if let Some((_, extra)) = EXTRA_ERRORS.iter().find(|(name, _)| *name == id) {
-        statuses.extend(extra.iter());
+    if let Some(declared) = declared {
+        statuses.extend(declared.errors.iter());
     }
     statuses.sort_unstable();
     statuses.dedup();
@@ -657,62 +484,36 @@ fn finish_operation(operation: &mut Value) {
     let responses =
         operation.as_object_mut().map(|o| o.entry("responses").or_insert_with(|| json!({})));
     if let Some(Value::Object(responses)) = responses {
-        let success = responses.get("200").cloned();
-        match id.as_str() {
-            // 201 for a new attempt, 200 for a replay of the same submission_id.
-            "submitQuiz" => {
-                if let Some(mut created) = success.clone() {
-                    set(&mut created, "description", json!("Graded and stored."));
-                    responses.insert("201".into(), created);
-                }
-                if let Some(replayed) = responses.get_mut("200") {
-                    set(
-                        replayed,
-                        "description",
-                        json!("A retry with a known submission_id: the first result."),
-                    );
-                }
-            }
-            "getChapter" => {
-                responses.insert(
-                    "304".into(),
-                    json!({ "description": "Not modified: the If-None-Match ETag still matches." }),
-                );
-            }
-            // /health answers 503 with the same body, naming the part that is down.
-            "getHealth" => {
-                if let Some(success) = success {
-                    responses.insert("503".into(), success);
-                }
-            }
-            _ => {}
+        if let Some(more) = declared.and_then(|declared| declared.more_responses) {
+            more(responses);
         }
         for status in statuses {
             responses.entry(status.to_string()).or_insert_with(|| error_response(status));
         }
     }
 
-    let consequential = CONSEQUENTIAL.contains(&id.as_str());
+    let consequential = declared.is_some_and(|declared| declared.consequential);
     set(operation, "x-openai-isConsequential", json!(consequential));
+    let Some(declared) = declared else { return };
     if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
         for parameter in parameters.iter_mut() {
             let name = parameter.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
-            for (scope, parameter_name, rules) in parameter_rules() {
-                if parameter_name == name && (scope == "*" || scope == id) {
-                    merge(parameter, &rules);
+            for (parameter_name, rules) in &declared.parameters {
+                if *parameter_name == name {
+                    merge(parameter, rules);
                 }
             }
         }
     }
-    if let Some((_, example)) = request_examples().into_iter().find(|(name, _)| *name == id)
+    if let Some(example) = &declared.request_example
         && let Some(media) = operation.pointer_mut("/requestBody/content/application~1json")
     {
-        set(media, "example", example);
+        set(media, "example", example.clone());
     }
-    for (_, status, example) in response_examples().into_iter().filter(|(name, ..)| *name == id) {
+    for (status, example) in &declared.response_examples {
         let pointer = format!("/responses/{status}/content/application~1json");
         if let Some(media) = operation.pointer_mut(&pointer) {
-            set(media, "example", example);
+            set(media, "example", example.clone());
         }
     }
 }
@@ -731,7 +532,8 @@ mod tests {
 
     #[test]
     fn servers_come_from_the_public_url() {
-        let document = finish_document(json!({ "openapi": "3.0.0" }), &settings());
+        let document =
+            finish_document(json!({ "openapi": "3.0.0" }), &settings(), &crate::routes::facts());
         assert_eq!(document["servers"][0]["url"], "https://api.example.com");
         assert_eq!(document["info"]["version"], "1.2.3");
         assert_eq!(document["components"]["securitySchemes"]["bearerAuth"]["scheme"], "bearer");
@@ -750,7 +552,7 @@ mod tests {
                     "nested": { "type": "object", "properties": { "b": { "type": "integer" } } } } },
             } },
         });
-        let document = finish_document(document, &settings());
+        let document = finish_document(document, &settings(), &crate::routes::facts());
         let out = &document["components"]["schemas"]["Out"];
         assert_eq!(out["required"], json!(["id", "nested"]));
         assert_eq!(out["properties"]["nested"]["nullable"], true);
@@ -779,7 +581,7 @@ mod tests {
                     "background": { "type": "string" },
                 } } } },
         });
-        let document = finish_document(document, &settings());
+        let document = finish_document(document, &settings(), &crate::routes::facts());
         let request = &document["components"]["schemas"]["RegisterRequest"];
         assert_eq!(request["additionalProperties"], false);
         assert!(request["properties"]["email"].get("nullable").is_none(), "required");

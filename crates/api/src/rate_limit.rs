@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use app::{Subject, Tokens, retry_after_secs};
 
-use crate::auth::bearer_token;
+use crate::bearer::bearer_token;
 use crate::client_ip::{TrustedProxies, rate_key_address};
 use crate::error::ApiError;
 use crate::metrics::Metrics;

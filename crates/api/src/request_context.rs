@@ -4,53 +4,24 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::HeaderValue;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, web};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::request_id::{REQUEST_ID, REQUEST_ID_HEADER, new_request_id};
 use crate::state::AppState;
-
-pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
-
-tokio::task_local! {
-    static REQUEST_ID: Arc<str>;
-}
-
-/// The id of the request being served on this task, if any: log lines and 500 bodies carry
-/// it, so an operator can find one from the other.
-pub fn current_request_id() -> Option<Arc<str>> {
-    REQUEST_ID.try_with(Arc::clone).ok()
-}
 
 /// The authenticated user of the request, recorded by the caller extractor for the log line.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct LoggedUser(pub Uuid);
-
-/// Ids this process gives requests: a random prefix chosen at start and a counter, so they
-/// are unique without asking the kernel for random bytes on every request.
-struct RequestIds {
-    prefix: u64,
-    next: AtomicU64,
-}
-
-static REQUEST_IDS: LazyLock<RequestIds> = LazyLock::new(|| RequestIds {
-    prefix: Uuid::new_v4().as_u64_pair().0,
-    next: AtomicU64::new(0),
-});
-
-fn new_request_id() -> Arc<str> {
-    let ids = &*REQUEST_IDS;
-    Arc::from(format!("{:016x}{:016x}", ids.prefix, ids.next.fetch_add(1, Ordering::Relaxed)))
-}
 
 /// Paths remembered per worker by [`RouteTemplates`] before it starts afresh.
 const REMEMBERED_PATHS: usize = 4096;

@@ -18,12 +18,13 @@ use paperclip::v2::models::DefaultApiRaw;
 
 use crate::docs;
 use crate::error::{ApiError, ErrorBody};
-use crate::metrics::serve_metrics;
 use crate::oauth;
 use crate::openapi::finish_document;
 use crate::rate_limit::RateLimits;
-use crate::request_context::{REQUEST_ID_HEADER, RouteTemplates, observe};
+use crate::request_context::{RouteTemplates, observe};
+use crate::request_id::REQUEST_ID_HEADER;
 use crate::routes;
+use crate::routes::metrics::serve_metrics;
 use crate::state::AppState;
 
 /// A bound, not yet running server (zero-to-production's shape): bind port 0 in tests and
@@ -83,7 +84,7 @@ impl Application {
                 .wrap_api_with_spec(DefaultApiRaw::default())
                 .configure(|config| routes::configure(config, &limits))
                 .with_raw_json_spec_v3(move |app, spec| {
-                    let document = finish_document(spec, &settings);
+                    let document = finish_document(spec, &settings, &routes::facts());
                     app.app_data(actix::Data::new(AllowedMethods::new(&document))).route(
                         "/openapi.json",
                         web::get().to(move || {

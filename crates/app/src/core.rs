@@ -12,7 +12,7 @@ use crate::activity::Activity;
 use crate::auth::{AccessCache, FailedLogins, Passwords, RevocationCache, Tokens};
 use crate::catalog::{ChapterCatalog, QuizCatalog};
 use crate::error::AppError;
-use crate::health::HealthCache;
+use crate::probe_cache::HealthCache;
 use crate::settings::OAuthSettings;
 
 #[derive(Debug)]

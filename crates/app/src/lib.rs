@@ -23,6 +23,7 @@ mod error;
 mod expiring;
 mod health;
 mod input;
+mod probe_cache;
 mod progress;
 mod quizzes;
 mod search;
@@ -40,7 +41,8 @@ pub use authorization::{
 pub use catalog::RenderedPage;
 pub use course::{ChapterContent, Course};
 pub use error::{AppError, retry_after_secs};
-pub use health::{Health, Probe, Readings};
+pub use health::{Health, Readings};
+pub use probe_cache::Probe;
 pub use progress::{Progress, ProgressReport, StreakStatus};
 pub use quizzes::{ListedQuiz, Quizzes, Submission};
 pub use search::{Search, SearchItem, SearchResults};

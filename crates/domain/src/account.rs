@@ -18,7 +18,7 @@ pub fn validate_password(password: &str) -> Result<(), String> {
             "password must be {PASSWORD_MIN_BYTES} to {PASSWORD_MAX_BYTES} bytes long"
         ));
     }
-    crate::check_text(password, crate::TextKind::Line)
+    crate::text::check_text(password, crate::text::TextKind::Line)
         .map_err(|problem| format!("password {problem}"))?;
     let has_letter = password.chars().any(char::is_alphabetic);
     let has_digit = password.chars().any(|c| c.is_ascii_digit());

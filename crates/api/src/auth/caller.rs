@@ -3,10 +3,10 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::http::header::{AUTHORIZATION, HeaderMap};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use paperclip::actix::Apiv2Security;
 
+use crate::bearer::bearer_token;
 use crate::error::ApiError;
 use crate::rate_limit::VerifiedSubject;
 use crate::request_context::LoggedUser;
@@ -29,13 +29,6 @@ impl std::ops::Deref for Caller {
     fn deref(&self) -> &app::Caller {
         &self.0
     }
-}
-
-/// The token of an `Authorization: Bearer <token>` header.
-pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 impl FromRequest for Caller {

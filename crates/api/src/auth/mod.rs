@@ -4,4 +4,3 @@
 mod caller;
 
 pub use caller::Caller;
-pub(crate) use caller::bearer_token;

@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use super::pages::{error_page, page};
 use crate::error::ApiError;
-use crate::routes::auth::{RegisterRequest, count_login, new_account};
+use crate::sign_up::{RegisterRequest, count_login, new_account};
 use crate::state::AppState;
 
 const CSRF_COOKIE: &str = "cc_csrf";

@@ -4,11 +4,13 @@ use chrono::{DateTime, Utc};
 use paperclip::actix::web::{Data, Json, Path};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::dto::TierName;
+use crate::dto::{TierName, UUID_PATTERN, user_parameter};
 use crate::error::ApiError;
+use crate::openapi::{Facts, Operation, RequestBody};
 use crate::state::AppState;
 
 /// A resource to check, for the caller or (admins only) another user.
@@ -117,4 +119,45 @@ pub async fn upgrade_tier(
         tier: change.tier.into(),
         changed_at: change.changed_at,
     }))
+}
+
+pub(super) fn facts() -> Facts {
+    let id = UUID_PATTERN.trim_start_matches('^').trim_end_matches('$');
+    let slug = "(?=[a-z0-9-]{1,100}$)[a-z0-9]+(-[a-z0-9]+)*";
+    let resource = json!({ "pattern":
+        format!("^chapter-[1-9][0-9]{{0,8}}$|^chapter:{slug}$|^chapter:{id}$|^quiz:{id}$") });
+    let user_id = json!({ "pattern": UUID_PATTERN });
+    Facts {
+        operations: vec![
+            Operation {
+                errors: &[403, 404],
+                request_example: Some(json!({ "resource": "chapter-4" })),
+                ..Operation::new("checkAccess")
+            },
+            Operation {
+                errors: &[403, 404],
+                parameters: vec![user_parameter()],
+                ..Operation::new("getUserTier")
+            },
+            Operation {
+                consequential: true,
+                errors: &[403, 404],
+                request_example: Some(json!({ "user_id": "6f1d2c3b-4a59-4e8f-9a7b-1c2d3e4f5a6b",
+                    "new_tier": "premium", "reason": "annual plan purchased" })),
+                ..Operation::new("upgradeTier")
+            },
+        ],
+        bodies: vec![
+            RequestBody {
+                schema: "UpgradeRequest",
+                fields: vec![("reason", json!({ "maxLength": 500 })), ("user_id", user_id.clone())],
+                free_text: &["reason"],
+            },
+            RequestBody {
+                schema: "AccessCheckRequest",
+                fields: vec![("resource", resource), ("user_id", user_id)],
+                free_text: &[],
+            },
+        ],
+    }
 }

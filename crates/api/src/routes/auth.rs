@@ -1,31 +1,23 @@
 //! Registration, login and the caller's own profile.
 
-use app::{AppError, NewAccount, ProfileUpdate, SignedIn, UserRecord};
+use app::{ProfileUpdate, SignedIn, UserRecord};
 use chrono::{DateTime, Utc};
-use domain::{Email, Password, TimeZone, account};
+use domain::{TimeZone, account};
 use paperclip::actix::web::{Data, Json};
 use paperclip::actix::{Apiv2Schema, CreatedJson, api_v2_operation};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
 use crate::auth::Caller;
-use crate::dto::{RoleName, TierName, check_line, check_multiline, rule};
+use crate::dto::{
+    RoleName, TierName, check_line, check_multiline, email_field, rule, timezone_field,
+};
 use crate::error::ApiError;
-use crate::metrics::Metrics;
+use crate::openapi::{Facts, Operation, RequestBody};
+use crate::sign_up::{self, RegisterRequest, check_timezone, count_login, new_account};
 use crate::state::AppState;
-
-fn check_email(email: &str) -> Result<(), ValidationError> {
-    account::validate_email(email).map_err(|message| rule("email", message))
-}
-
-fn check_password(password: &str) -> Result<(), ValidationError> {
-    account::validate_password(password).map_err(|message| rule("password", message))
-}
-
-fn check_timezone(timezone: &str) -> Result<(), ValidationError> {
-    account::parse_timezone(timezone).map(|_| ()).map_err(|message| rule("timezone", message))
-}
 
 fn check_preferences(preferences: &serde_json::Value) -> Result<(), ValidationError> {
     if !preferences.is_object() {
@@ -38,31 +30,6 @@ fn check_preferences(preferences: &serde_json::Value) -> Result<(), ValidationEr
         ));
     }
     Ok(())
-}
-
-/// A new account.
-#[derive(Debug, Deserialize, Validate, Apiv2Schema)]
-#[serde(deny_unknown_fields)]
-pub struct RegisterRequest {
-    #[validate(custom(function = "check_email"))]
-    pub email: String,
-    /// 8–72 bytes with at least one letter and one digit.
-    #[validate(custom(function = "check_password"))]
-    pub password: String,
-    #[validate(
-        length(max = 100, message = "must be at most 100 characters"),
-        custom(function = "check_line")
-    )]
-    pub name: Option<String>,
-    /// IANA timezone for daily streaks, e.g. `Europe/Lisbon`; default `UTC`.
-    #[validate(custom(function = "check_timezone"))]
-    pub timezone: Option<String>,
-    /// Free text the tutor reads to personalise, e.g. "backend developer, new to ML".
-    #[validate(
-        length(max = 500, message = "must be at most 500 characters"),
-        custom(function = "check_multiline")
-    )]
-    pub background: Option<String>,
 }
 
 /// Email and password.
@@ -149,33 +116,6 @@ fn signed_in(signed: SignedIn) -> AuthResponse {
     }
 }
 
-/// The account a sign-up request asks for, its values parsed (the API's and the OAuth
-/// sign-up page's path): a free learner.
-pub(crate) fn new_account(request: RegisterRequest) -> Result<NewAccount, ApiError> {
-    request.validate().map_err(|errors| ApiError::from_validation(&errors))?;
-    let invalid = |field: &'static str| move |problem: String| ApiError::validation(field, problem);
-    let mut account = NewAccount::learner(
-        Email::parse(&request.email).map_err(invalid("email"))?,
-        Password::parse(request.password).map_err(invalid("password"))?,
-    );
-    account.name = request.name.unwrap_or_default();
-    account.background = request.background.unwrap_or_default();
-    if let Some(zone) = request.timezone {
-        account.timezone = TimeZone::parse(&zone).map_err(invalid("timezone"))?;
-    }
-    Ok(account)
-}
-
-/// Counts a password sign-in's outcome.
-pub(crate) fn count_login<T>(metrics: &Metrics, result: &Result<T, AppError>) {
-    match result {
-        Ok(_) => metrics.login("succeeded"),
-        Err(AppError::RateLimited { .. }) => metrics.login("throttled"),
-        Err(AppError::InvalidCredentials) => metrics.login("rejected"),
-        Err(_) => {}
-    }
-}
-
 /// Create an account
 ///
 /// Registers a learner (free tier) and returns a bearer token. A taken email is 409.
@@ -233,4 +173,54 @@ pub async fn update_me(
         preferences: request.preferences,
     };
     Ok(Json(state.app.accounts().update_profile(&caller, update).await?.into()))
+}
+
+pub(super) fn facts() -> Facts {
+    let name = json!({ "maxLength": 100 });
+    Facts {
+        operations: vec![
+            Operation {
+                consequential: true,
+                errors: &[409],
+                request_example: Some(json!({ "email": "ada@example.com",
+                    "password": "correct horse 1", "name": "Ada", "timezone": "Europe/Lisbon",
+                    "background": "backend developer, new to ML" })),
+                ..Operation::new("register")
+            },
+            Operation {
+                errors: &[401],
+                request_example: Some(
+                    json!({ "email": "ada@example.com", "password": "correct horse 1" }),
+                ),
+                ..Operation::new("login")
+            },
+            Operation::new("getMe"),
+            Operation {
+                consequential: true,
+                request_example: Some(json!({ "name": "Ada", "timezone": "Europe/Lisbon",
+                    "background": "backend developer, new to ML" })),
+                ..Operation::new("updateMe")
+            },
+        ],
+        bodies: vec![
+            sign_up::request_body(),
+            RequestBody {
+                schema: "LoginRequest",
+                fields: vec![
+                    ("email", email_field()),
+                    ("password", json!({ "minLength": 1, "maxLength": 1024 })),
+                ],
+                free_text: &[],
+            },
+            RequestBody {
+                schema: "UpdateProfileRequest",
+                fields: vec![
+                    ("name", name),
+                    ("timezone", timezone_field()),
+                    ("background", json!({ "maxLength": 500 })),
+                ],
+                free_text: &["background"],
+            },
+        ],
+    }
 }

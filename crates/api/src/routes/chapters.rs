@@ -1,73 +1,19 @@
 //! Reading the course: the outline, one chapter verbatim, and its neighbours.
 
-use app::{AppError, ChapterContent, ChapterRecord, RenderedPage};
+use app::{AppError, ChapterContent, RenderedPage};
 use bytes::Bytes;
-use domain::{AccessPolicy, Difficulty, Tier};
 use paperclip::actix::web::{Data, Json, Path};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use serde::Serialize;
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::auth::Caller;
-use crate::dto::TierName;
+use crate::dto::{ChapterSummary, DifficultyLevel, chapter_ref_parameter};
 use crate::error::ApiError;
+use crate::openapi::{Facts, Operation};
 use crate::responders::{JsonBytes, Tagged};
 use crate::state::AppState;
-
-/// Difficulty label a chapter's author gave it.
-#[derive(Debug, Clone, Copy, Serialize, Apiv2Schema)]
-#[serde(rename_all = "snake_case")]
-pub enum DifficultyLevel {
-    Beginner,
-    Intermediate,
-    Advanced,
-}
-
-impl From<Difficulty> for DifficultyLevel {
-    fn from(difficulty: Difficulty) -> Self {
-        match difficulty {
-            Difficulty::Beginner => Self::Beginner,
-            Difficulty::Intermediate => Self::Intermediate,
-            Difficulty::Advanced => Self::Advanced,
-        }
-    }
-}
-
-/// A chapter's metadata, without its content, and whether the caller may open it.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct ChapterSummary {
-    pub id: Uuid,
-    pub slug: String,
-    pub title: String,
-    /// Position in the course, from 1.
-    pub order: u32,
-    pub difficulty_level: DifficultyLevel,
-    /// Estimated reading time in minutes.
-    pub estimated_minutes: u32,
-    pub word_count: u32,
-    /// True when the caller's tier does not open this chapter.
-    pub locked: bool,
-    /// The lowest tier that opens this chapter.
-    pub required_tier: TierName,
-}
-
-impl ChapterSummary {
-    /// The summary as seen by a learner of `tier`.
-    pub(crate) fn new(chapter: &ChapterRecord, tier: Tier, policy: AccessPolicy) -> Self {
-        let access = policy.decide(tier, chapter.order);
-        Self {
-            id: chapter.id,
-            slug: chapter.slug.clone(),
-            title: chapter.title.clone(),
-            order: chapter.order,
-            difficulty_level: chapter.difficulty.into(),
-            estimated_minutes: chapter.estimated_minutes,
-            word_count: chapter.word_count,
-            locked: !access.granted,
-            required_tier: access.required_tier.into(),
-        }
-    }
-}
 
 /// The course outline, in order.
 #[derive(Debug, Serialize, Apiv2Schema)]
@@ -196,4 +142,47 @@ pub async fn previous_chapter(
     chapter_ref: Path<String>,
 ) -> Result<Json<NeighbourChapter>, ApiError> {
     neighbour(&state, &caller, &chapter_ref, false).await
+}
+
+/// A conditional read whose ETag still matches.
+fn not_modified(responses: &mut Map<String, Value>) {
+    responses.insert(
+        "304".into(),
+        json!({ "description": "Not modified: the If-None-Match ETag still matches." }),
+    );
+}
+
+pub(super) fn facts() -> Facts {
+    let chapter = |id, errors| Operation {
+        errors,
+        parameters: vec![chapter_ref_parameter()],
+        ..Operation::new(id)
+    };
+    Facts {
+        operations: vec![
+            Operation::new("listChapters"),
+            Operation {
+                response_examples: vec![(
+                    "200",
+                    json!({
+                        "id": "c326db3d-2636-4997-a349-65f074977fff",
+                        "slug": "what-is-an-ai-agent", "title": "What Is an AI Agent?",
+                        "order": 1, "difficulty_level": "beginner", "estimated_minutes": 9,
+                        "word_count": 1540,
+                        "content": "# What Is an AI Agent?\n\nAn AI agent is a program that …",
+                        "content_sha256":
+                            "5f0c6e2d8e0d4c5b9a7f4c1e2b3a4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e",
+                        "quiz_id": "8b6f6274-1961-40be-89f4-0e05186859aa",
+                        "previous_chapter_id": null,
+                        "next_chapter_id": "b26dfe6d-42ac-45e8-ae41-b56b8a235d4c",
+                    }),
+                )],
+                more_responses: Some(not_modified),
+                ..chapter("getChapter", &[403, 404])
+            },
+            chapter("getNextChapter", &[404]),
+            chapter("getPreviousChapter", &[404]),
+        ],
+        bodies: Vec::new(),
+    }
 }

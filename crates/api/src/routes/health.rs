@@ -4,7 +4,9 @@ use actix_web::http::StatusCode;
 use paperclip::actix::web::Data;
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use serde::Serialize;
+use serde_json::{Map, Value};
 
+use crate::openapi::{Facts, Operation};
 use crate::responders::WithStatus;
 use crate::state::AppState;
 use app::Probe;
@@ -40,4 +42,21 @@ pub async fn health(state: Data<AppState>) -> WithStatus<Health> {
         version: state.settings.version.clone(),
     };
     WithStatus(if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, body)
+}
+
+/// /health answers 503 with the same body, naming the part that is down.
+fn unhealthy_same_body(responses: &mut Map<String, Value>) {
+    if let Some(success) = responses.get("200").cloned() {
+        responses.insert("503".into(), success);
+    }
+}
+
+pub(super) fn facts() -> Facts {
+    Facts {
+        operations: vec![Operation {
+            more_responses: Some(unhealthy_same_body),
+            ..Operation::new("getHealth")
+        }],
+        bodies: Vec::new(),
+    }
 }

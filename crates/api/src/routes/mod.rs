@@ -1,15 +1,17 @@
 //! Route table: every handler is registered through paperclip, so it is documented.
 
 mod access;
-pub(crate) mod auth;
-pub(crate) mod chapters;
+mod auth;
+mod chapters;
 mod health;
+pub(crate) mod metrics;
 mod progress;
 mod quizzes;
 mod search;
 
 use paperclip::actix::web;
 
+use crate::openapi::Facts;
 use crate::rate_limit::RateLimits;
 
 /// Registers every documented route; the password routes carry the per-IP password limit
@@ -70,4 +72,22 @@ pub fn configure(config: &mut web::ServiceConfig, limits: &RateLimits) {
                     .route(web::get().to(chapters::previous_chapter)),
             ),
     );
+}
+
+/// What the OpenAPI document says of every operation beyond what paperclip sees, as each
+/// route module declares it.
+pub(crate) fn facts() -> Facts {
+    let mut facts = Facts::default();
+    for module in [
+        health::facts(),
+        auth::facts(),
+        access::facts(),
+        progress::facts(),
+        search::facts(),
+        quizzes::facts(),
+        chapters::facts(),
+    ] {
+        facts.extend(module);
+    }
+    facts
 }

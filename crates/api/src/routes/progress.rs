@@ -6,11 +6,13 @@ use domain::AccessPolicy;
 use paperclip::actix::web::{Data, Json, Path};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::dto::{ChapterSummary, chapter_ref_schema, user_parameter};
 use crate::error::ApiError;
-use crate::routes::chapters::ChapterSummary;
+use crate::openapi::{Facts, Operation, RequestBody};
 use crate::state::AppState;
 
 /// A completed chapter.
@@ -184,4 +186,31 @@ pub async fn record_checkin(
         checked_in_today: view.checked_in_today,
         incremented,
     }))
+}
+
+pub(super) fn facts() -> Facts {
+    let learner = |id| Operation {
+        errors: &[403, 404],
+        parameters: vec![user_parameter()],
+        ..Operation::new(id)
+    };
+    Facts {
+        operations: vec![
+            learner("getProgress"),
+            Operation {
+                consequential: true,
+                request_example: Some(
+                    json!({ "chapter_id": "what-is-an-ai-agent", "completed": true }),
+                ),
+                ..learner("updateProgress")
+            },
+            learner("getStreak"),
+            Operation { consequential: true, ..learner("recordCheckin") },
+        ],
+        bodies: vec![RequestBody {
+            schema: "ProgressUpdate",
+            fields: vec![("chapter_id", chapter_ref_schema())],
+            free_text: &[],
+        }],
+    }
 }

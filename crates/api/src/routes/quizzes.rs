@@ -9,11 +9,14 @@ use domain::{Answer, QuestionKind, Submitted};
 use paperclip::actix::web::{Data, Json, Path, Query};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::dto::quiz_id_parameter;
 use crate::error::ApiError;
+use crate::openapi::{Facts, Operation, RequestBody};
 use crate::responders::WithStatus;
 use crate::state::AppState;
 
@@ -353,4 +356,86 @@ pub async fn quiz_results(
         last_score: history.last_score,
         passed_ever: history.passed_ever,
     }))
+}
+
+/// 201 for a new attempt, 200 for a replay of the same submission_id.
+fn created_or_replayed(responses: &mut Map<String, Value>) {
+    if let Some(Value::Object(mut created)) = responses.get("200").cloned() {
+        created.insert("description".into(), json!("Graded and stored."));
+        responses.insert("201".into(), Value::Object(created));
+    }
+    if let Some(replayed) = responses.get_mut("200").and_then(Value::as_object_mut) {
+        replayed.insert(
+            "description".into(),
+            json!("A retry with a known submission_id: the first result."),
+        );
+    }
+}
+
+pub(super) fn facts() -> Facts {
+    let quiz = |id| Operation {
+        errors: &[403, 404],
+        parameters: vec![quiz_id_parameter()],
+        ..Operation::new(id)
+    };
+    Facts {
+        operations: vec![
+            Operation::new("listQuizzes"),
+            quiz("getQuiz"),
+            Operation {
+                consequential: true,
+                errors: &[403, 404, 409],
+                request_example: Some(json!({ "submission_id": "ada-ch1-attempt-1", "answers": {
+                    "0b6f1c52-8d3e-4f7a-9c61-2d4e5f6a7b80": "B",
+                    "1c7a2d63-9e4f-4a8b-8d72-3e5f6a7b8c91": ["A", "C"],
+                    "2d8b3e74-af50-4b9c-9e83-4f6a7b8c9da2": "true" } })),
+                response_examples: vec![(
+                    "201",
+                    json!({
+                        "attempt_id": "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "attempt_number": 1,
+                        "score": 80, "correct_count": 4, "total": 5, "passed": true,
+                        "pass_mark": 70,
+                        "results": [
+                            { "question_id": "0b6f1c52-8d3e-4f7a-9c61-2d4e5f6a7b80",
+                              "selected": "B", "is_correct": true, "correct_answer": "B",
+                              "explanation": "An agent decides its next step from what it \
+                                observes." },
+                            { "question_id": "1c7a2d63-9e4f-4a8b-8d72-3e5f6a7b8c91",
+                              "selected": ["A"], "is_correct": false,
+                              "correct_answer": ["A", "C"],
+                              "explanation": "Both the loop and the tools are required." },
+                        ],
+                    }),
+                )],
+                more_responses: Some(created_or_replayed),
+                ..quiz("submitQuiz")
+            },
+            Operation {
+                parameters: vec![
+                    quiz_id_parameter(),
+                    (
+                        "limit",
+                        json!({ "description": "Attempts per page, 1–100 (default 20).",
+                            "schema": { "type": "integer", "format": "int32", "minimum": 1,
+                                "maximum": 100 } }),
+                    ),
+                    (
+                        "offset",
+                        json!({ "description": "Attempts to skip (default 0).",
+                            "schema": { "type": "integer", "format": "int32", "minimum": 0,
+                                "maximum": i32::MAX } }),
+                    ),
+                ],
+                ..quiz("getQuizResults")
+            },
+        ],
+        bodies: vec![RequestBody {
+            schema: "SubmitRequest",
+            fields: vec![
+                ("submission_id", json!({ "minLength": 1, "maxLength": 100 })),
+                ("answers", json!({ "minProperties": 1 })),
+            ],
+            free_text: &[],
+        }],
+    }
 }

@@ -5,12 +5,14 @@ use app::SearchItem;
 use paperclip::actix::web::{Data, Json, Query};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::dto::check_line;
+use crate::dto::{ANY, VISIBLE, check_line};
 use crate::error::ApiError;
+use crate::openapi::{Facts, Operation};
 use crate::state::AppState;
 
 /// Search parameters.
@@ -109,4 +111,55 @@ pub async fn search_course(
         })
         .collect();
     Ok(Json(SearchResults { query: found.query, total: found.total, results }))
+}
+
+pub(super) fn facts() -> Facts {
+    Facts {
+        operations: vec![Operation {
+            parameters: vec![
+                (
+                    "q",
+                    json!({
+                        "description": "What to look for: 2–200 characters, at least two of \
+                            them not spaces, no control characters. Words are stemmed; \
+                            \"quoted phrases\" must match in order; small typos in words of 5 \
+                            letters or more are tolerated.",
+                        "schema": { "type": "string", "minLength": 2, "maxLength": 200,
+                            "pattern": format!("^{ANY}*{VISIBLE}{ANY}*{VISIBLE}{ANY}*$") },
+                        "example": "tool calling errors",
+                    }),
+                ),
+                (
+                    "limit",
+                    json!({ "description": "Results per page, 1–50 (default 10).",
+                        "schema": { "type": "integer", "format": "int32", "minimum": 1,
+                            "maximum": 50 } }),
+                ),
+                (
+                    "offset",
+                    json!({ "description": "Results to skip, 0–1000 (default 0).",
+                        "schema": { "type": "integer", "format": "int32", "minimum": 0,
+                            "maximum": 1000 } }),
+                ),
+            ],
+            response_examples: vec![(
+                "200",
+                json!({ "query": "tool call errors", "total": 2, "results": [
+                    { "chapter_id": "1e6ccc08-2b4e-4adb-8181-05959cc17c0d",
+                      "chapter_slug": "tool-use-and-function-calling",
+                      "chapter_title": "Tool Use and Function Calling",
+                      "section": "When a tool fails", "section_anchor": "when-a-tool-fails",
+                      "snippet": "…return the **error** to the model as the **tool** result…",
+                      "score": 7.42, "locked": false },
+                    { "chapter_id": "4a2b9c1d-7e6f-4d3c-9b8a-1f2e3d4c5b6a",
+                      "chapter_slug": "production-agents",
+                      "chapter_title": "Agents in Production",
+                      "section": null, "section_anchor": null, "snippet": null,
+                      "score": 5.1, "locked": true },
+                ] }),
+            )],
+            ..Operation::new("searchCourse")
+        }],
+        bodies: Vec::new(),
+    }
 }
