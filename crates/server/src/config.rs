@@ -344,6 +344,63 @@ impl Settings {
     pub fn s3_timeout(&self) -> Duration {
         Duration::from_secs(self.storage.s3_timeout_secs)
     }
+
+    /// What the application is built from.
+    pub fn app_settings(&self) -> app::AppSettings {
+        let storage = &self.storage;
+        let cache_bytes = storage.cache_mib.saturating_mul(1024 * 1024);
+        let auth = &self.auth;
+        app::AppSettings {
+            database: app::DatabaseSettings {
+                url: self.database_url(),
+                pool: app::PoolOptions {
+                    max_connections: self.database.max_connections,
+                    acquire_timeout: Duration::from_secs(self.database.acquire_timeout_secs),
+                    ..app::PoolOptions::default()
+                },
+                migrate: true,
+            },
+            storage: if storage.s3_endpoint.is_empty() {
+                app::StorageSettings::Folder { path: storage.local_dir.clone(), cache_bytes }
+            } else {
+                app::StorageSettings::S3 {
+                    settings: app::S3Settings {
+                        endpoint: storage.s3_endpoint.clone(),
+                        bucket: storage.s3_bucket.clone(),
+                        access_key_id: storage.s3_access_key_id.clone(),
+                        secret_access_key: storage.s3_secret_access_key.clone(),
+                        region: storage.s3_region.clone(),
+                        request_timeout: self.s3_timeout(),
+                    },
+                    cache_bytes,
+                }
+            },
+            auth: app::AuthSettings {
+                jwt_secret: auth.jwt_secret.as_bytes().to_vec(),
+                jwt_issuer: auth.jwt_issuer.clone(),
+                token_lifetime: Duration::from_secs(auth.jwt_expiration_hours.saturating_mul(3600)),
+                bcrypt_cost: auth.bcrypt_cost,
+                failed_logins_per_account: self.rate_limit.login_failures_per_account,
+                failed_login_window: Duration::from_secs(
+                    self.rate_limit.login_failure_window_minutes.saturating_mul(60),
+                ),
+            },
+            oauth: app::OAuthSettings {
+                access_token_lifetime: Duration::from_secs(
+                    self.oauth.access_token_minutes.saturating_mul(60),
+                ),
+                refresh_token_lifetime: Duration::from_secs(
+                    self.oauth.refresh_token_days.saturating_mul(24 * 3600),
+                ),
+            },
+            access_policy: domain::AccessPolicy { free_chapters: self.access.free_chapters },
+            upgrade_url: self.upgrade_url(),
+            import_on_first_start: self
+                .content
+                .import_on_first_start
+                .then(|| self.content.bundled_dir.clone()),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! `import`, `user`, `client`), start-up and graceful shutdown. Nothing else: rules, SQL, storage and HTTP
 //! handling live in the library crates.
 
+mod cli;
 mod config;
 mod logging;
 mod progress;
@@ -104,25 +105,20 @@ async fn main() -> ExitCode {
     logging::init(&settings.log);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => wiring::serve(settings).await,
-        Command::Migrate => wiring::migrate(&settings).await,
-        Command::Import { dir } => wiring::import_command(&settings, &dir).await,
+        Command::Migrate => cli::migrate(&settings).await,
+        Command::Import { dir } => cli::import_command(&settings, &dir).await,
         Command::User(UserCommand::Create { email, password, name, role, tier }) => {
-            wiring::create_user(
-                &settings,
-                wiring::NewUserArgs { email, password, name, role, tier },
-            )
-            .await
+            cli::create_user(&settings, cli::NewUserArgs { email, password, name, role, tier })
+                .await
         }
         Command::User(UserCommand::SetTier { email, tier, reason }) => {
-            wiring::set_tier(&settings, &email, &tier, reason).await
+            cli::set_tier(&settings, &email, &tier, reason).await
         }
         Command::Client(ClientCommand::Create { name, redirect_uris }) => {
-            wiring::create_client(&settings, &name, redirect_uris).await
+            cli::create_client(&settings, &name, redirect_uris).await
         }
-        Command::Client(ClientCommand::List) => wiring::list_clients(&settings).await,
-        Command::Client(ClientCommand::Revoke { id }) => {
-            wiring::revoke_client(&settings, &id).await
-        }
+        Command::Client(ClientCommand::List) => cli::list_clients(&settings).await,
+        Command::Client(ClientCommand::Revoke { id }) => cli::revoke_client(&settings, &id).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

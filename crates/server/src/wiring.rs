@@ -1,21 +1,15 @@
-//! From settings to a running application, and the subcommands: each builds the one `App` and
-//! calls the same service methods as the doors.
+//! From settings to a running application: the one `App`, served over HTTP until a signal,
+//! then shut down; and how a use case's refusal reads on the command line.
 
 use std::net::TcpListener;
-use std::path::Path;
 use std::time::Duration;
 
 use api::{
     ApiSettings, AppState, Application, Metrics, RateLimitSettings, RateLimits, ServeOptions,
 };
-use app::{
-    App, AppError, AppSettings, AuthSettings, BuildError, DatabaseSettings, ImportError,
-    NewAccount, OAuthSettings, PoolOptions, S3Settings, StorageSettings,
-};
-use domain::{Email, Password, Role, Tier, TimeZone};
+use app::{App, AppError, BuildError};
 
 use crate::config::Settings;
-use crate::progress::CliProgress;
 
 /// Why a subcommand failed.
 #[derive(Debug, thiserror::Error)]
@@ -66,186 +60,20 @@ impl From<AppError> for StartError {
     }
 }
 
-fn app_settings(settings: &Settings) -> AppSettings {
-    let storage = &settings.storage;
-    let cache_bytes = storage.cache_mib.saturating_mul(1024 * 1024);
-    let auth = &settings.auth;
-    AppSettings {
-        database: DatabaseSettings {
-            url: settings.database_url(),
-            pool: PoolOptions {
-                max_connections: settings.database.max_connections,
-                acquire_timeout: Duration::from_secs(settings.database.acquire_timeout_secs),
-                ..PoolOptions::default()
-            },
-            migrate: true,
-        },
-        storage: if storage.s3_endpoint.is_empty() {
-            StorageSettings::Folder { path: storage.local_dir.clone(), cache_bytes }
-        } else {
-            StorageSettings::S3 {
-                settings: S3Settings {
-                    endpoint: storage.s3_endpoint.clone(),
-                    bucket: storage.s3_bucket.clone(),
-                    access_key_id: storage.s3_access_key_id.clone(),
-                    secret_access_key: storage.s3_secret_access_key.clone(),
-                    region: storage.s3_region.clone(),
-                    request_timeout: settings.s3_timeout(),
-                },
-                cache_bytes,
-            }
-        },
-        auth: AuthSettings {
-            jwt_secret: auth.jwt_secret.as_bytes().to_vec(),
-            jwt_issuer: auth.jwt_issuer.clone(),
-            token_lifetime: Duration::from_secs(auth.jwt_expiration_hours.saturating_mul(3600)),
-            bcrypt_cost: auth.bcrypt_cost,
-            failed_logins_per_account: settings.rate_limit.login_failures_per_account,
-            failed_login_window: Duration::from_secs(
-                settings.rate_limit.login_failure_window_minutes.saturating_mul(60),
-            ),
-        },
-        oauth: OAuthSettings {
-            access_token_lifetime: Duration::from_secs(
-                settings.oauth.access_token_minutes.saturating_mul(60),
-            ),
-            refresh_token_lifetime: Duration::from_secs(
-                settings.oauth.refresh_token_days.saturating_mul(24 * 3600),
-            ),
-        },
-        access_policy: domain::AccessPolicy { free_chapters: settings.access.free_chapters },
-        upgrade_url: settings.upgrade_url(),
-        import_on_first_start: settings
-            .content
-            .import_on_first_start
-            .then(|| settings.content.bundled_dir.clone()),
-    }
-}
-
 /// The application, its SQLite folder prepared first.
 async fn build(settings: &Settings) -> Result<App, StartError> {
     if let Some(folder) = settings.sqlite_folder() {
         std::fs::create_dir_all(&folder)
             .map_err(|source| StartError::Folder { path: folder.display().to_string(), source })?;
     }
-    Ok(App::build(app_settings(settings)).await?)
+    Ok(App::build(settings.app_settings()).await?)
 }
 
 /// Subcommands other than `serve` never import the bundled course.
-async fn build_for_command(settings: &Settings) -> Result<App, StartError> {
+pub async fn build_for_command(settings: &Settings) -> Result<App, StartError> {
     let mut settings = settings.clone();
     settings.content.import_on_first_start = false;
     build(&settings).await
-}
-
-pub async fn migrate(settings: &Settings) -> Result<(), StartError> {
-    build_for_command(settings).await?;
-    eprintln!("migrations applied");
-    Ok(())
-}
-
-pub async fn import_command(settings: &Settings, dir: &Path) -> Result<(), StartError> {
-    // Validate before touching anything: an invalid package changes nothing.
-    let package = match app::read_package(dir) {
-        Ok(package) => package,
-        Err(ImportError::Invalid(problems)) => {
-            for problem in problems {
-                eprintln!("{problem}");
-            }
-            return Err(StartError::InvalidPackage);
-        }
-        Err(other) => return Err(BuildError::from(other).into()),
-    };
-    let app = build_for_command(settings).await?;
-    app.import(&package, &CliProgress::for_stderr()).await?;
-    Ok(())
-}
-
-/// `companion user create` arguments, as typed.
-#[derive(Debug)]
-pub struct NewUserArgs {
-    pub email: String,
-    pub password: String,
-    pub name: String,
-    pub role: String,
-    pub tier: String,
-}
-
-pub async fn create_user(settings: &Settings, args: NewUserArgs) -> Result<(), StartError> {
-    let invalid =
-        |flag: &str, reason: String| StartError::InvalidInput(format!("--{flag} {reason}"));
-    let account = NewAccount {
-        email: Email::parse(&args.email).map_err(|r| invalid("email", r))?,
-        password: Password::parse(args.password).map_err(|r| invalid("password", r))?,
-        name: args.name,
-        timezone: TimeZone::default(),
-        background: String::new(),
-        role: args.role.parse::<Role>().map_err(|r| invalid("role", r))?,
-        tier: args.tier.parse::<Tier>().map_err(|r| invalid("tier", r))?,
-    };
-    let app = build_for_command(settings).await?;
-    let user = app.accounts().create(account).await?;
-    eprintln!(
-        "created {} ({}, {}): {}",
-        user.email,
-        user.role.as_str(),
-        user.tier.as_str(),
-        user.id
-    );
-    Ok(())
-}
-
-pub async fn set_tier(
-    settings: &Settings,
-    email: &str,
-    tier: &str,
-    reason: Option<String>,
-) -> Result<(), StartError> {
-    let tier: Tier = tier.parse().map_err(|r| StartError::InvalidInput(format!("--tier {r}")))?;
-    let app = build_for_command(settings).await?;
-    let change = app.access().set_tier_by_email(email, tier, reason).await?;
-    eprintln!("{}: {} -> {}", email.trim().to_lowercase(), change.previous_tier, change.tier);
-    Ok(())
-}
-
-/// `companion client create`: registers an OAuth client and prints its secret, once.
-// The credentials are the command's output, for a person or a script to read: stdout.
-#[allow(clippy::print_stdout)]
-pub async fn create_client(
-    settings: &Settings,
-    name: &str,
-    redirect_uris: Vec<String>,
-) -> Result<(), StartError> {
-    let app = build_for_command(settings).await?;
-    let client = app.authorization().create_client(name, redirect_uris).await?;
-    println!("client_id: {}", client.client_id);
-    println!("client_secret: {}", client.client_secret);
-    eprintln!("The secret is shown once; only its hash is stored.");
-    Ok(())
-}
-
-/// `companion client list`.
-#[allow(clippy::print_stdout)]
-pub async fn list_clients(settings: &Settings) -> Result<(), StartError> {
-    let app = build_for_command(settings).await?;
-    for client in app.authorization().clients().await? {
-        let status = if client.revoked_at.is_some() { "revoked" } else { "active" };
-        println!(
-            "{}\t{status}\t{}\t{}",
-            client.client_id,
-            client.name,
-            client.redirect_uris.join(" ")
-        );
-    }
-    Ok(())
-}
-
-/// `companion client revoke ID`: the client and every token issued to it stop working.
-pub async fn revoke_client(settings: &Settings, client_id: &str) -> Result<(), StartError> {
-    let app = build_for_command(settings).await?;
-    app.authorization().revoke_client(client_id).await?;
-    eprintln!("revoked {client_id}");
-    Ok(())
 }
 
 fn serve_options(
