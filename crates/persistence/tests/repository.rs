@@ -200,8 +200,10 @@ async fn text_postgres_cannot_store_is_an_invalid_value_not_an_outage() {
     let Some(db) = postgres(test).await else {
         return;
     };
-    // PostgreSQL refuses NUL in text (SQLSTATE 22021), on a write and in a query alike.
-    match db.create_user(new_user("nul\0@example.com")).await {
+    // PostgreSQL refuses NUL in text (SQLSTATE 22021), on a write and in a query alike. An
+    // `Email` cannot hold one, so the write carries it in the name.
+    let with_nul = persistence::NewUser { name: "N\0ul".into(), ..new_user("nul@example.com") };
+    match db.create_user(with_nul).await {
         Err(PersistenceError::InvalidValue(_)) => {}
         other => panic!("expected InvalidValue, got {other:?}"),
     }
