@@ -66,6 +66,21 @@ pub struct AuthorizationRequest<'a> {
     pub code_challenge_method: Option<&'a str>,
 }
 
+impl<'a> AuthorizationRequest<'a> {
+    /// Every parameter by name, in a fixed order (the pages carry them as hidden fields).
+    pub fn fields(&self) -> [(&'static str, Option<&'a str>); 7] {
+        [
+            ("response_type", self.response_type),
+            ("client_id", self.client_id),
+            ("redirect_uri", self.redirect_uri),
+            ("scope", self.scope),
+            ("state", self.state),
+            ("code_challenge", self.code_challenge),
+            ("code_challenge_method", self.code_challenge_method),
+        ]
+    }
+}
+
 /// A request whose client and redirect URI are known good.
 #[derive(Debug, Clone)]
 pub struct ValidRequest {
@@ -128,22 +143,10 @@ pub struct Authorization<'a> {
 
 fn check_redirect_uri(uri: &str) -> Result<(), AppError> {
     let invalid = |why: String| AppError::invalid("redirect_uri", why);
-    let (scheme, rest) =
-        uri.split_once("://").ok_or_else(|| invalid(format!("{uri} is not a URL")))?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let host = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
-    let host = match host.strip_prefix('[') {
-        Some(bracketed) => {
-            bracketed.split(']').next().map(|h| format!("[{h}]")).unwrap_or_default()
-        }
-        None => host.split(':').next().unwrap_or_default().to_owned(),
-    };
-    if host.is_empty() || domain::check_text(uri, domain::TextKind::Line).is_err() {
-        return Err(invalid(format!("{uri} is not a URL")));
-    }
-    let local = matches!(host.as_str(), "localhost" | "127.0.0.1" | "[::1]");
-    let scheme_ok = scheme == "https" || (scheme == "http" && local);
-    if !scheme_ok || uri.contains('#') {
+    let parsed = url::Url::parse(uri).map_err(|_| invalid(format!("{uri} is not a URL")))?;
+    let local = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    let scheme_ok = parsed.scheme() == "https" || (parsed.scheme() == "http" && local);
+    if !scheme_ok || parsed.host_str().is_none() || uri.contains('#') {
         return Err(invalid(format!(
             "{uri} must be https (http only for localhost) and have no fragment"
         )));
@@ -202,18 +205,9 @@ impl Authorization<'_> {
         &self,
         params: &AuthorizationRequest<'_>,
     ) -> Result<ValidRequest, Refusal> {
-        let fields = [
-            ("response_type", params.response_type),
-            ("client_id", params.client_id),
-            ("redirect_uri", params.redirect_uri),
-            ("scope", params.scope),
-            ("state", params.state),
-            ("code_challenge", params.code_challenge),
-            ("code_challenge_method", params.code_challenge_method),
-        ];
         // Nothing we issue or store holds a control character: refused before any lookup, on
         // a page (the redirect URI is not known good yet).
-        for (field, value) in fields {
+        for (field, value) in params.fields() {
             if let Some(value) = value {
                 domain::check_text(value, domain::TextKind::Line).map_err(|problem| {
                     Refusal::Page(format!(
@@ -526,5 +520,27 @@ fn check_code_bindings(
         (None, None) => Ok(()),
         (Some(_), _) => invalid("The PKCE code_verifier does not match the challenge."),
         (None, Some(_)) => invalid("A code_verifier was sent for a code without a challenge."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_redirect_uri;
+
+    #[test]
+    fn a_redirect_uri_is_https_or_local_http_without_a_fragment() {
+        for good in [
+            "https://chat.openai.com/aip/g-1/oauth/callback",
+            "http://localhost:8765/callback",
+            "http://127.0.0.1/cb",
+            "http://[::1]:9000/cb",
+        ] {
+            assert!(check_redirect_uri(good).is_ok(), "{good}");
+        }
+        for bad in
+            ["not a url", "http://example.com/cb", "https://example.com/cb#x", "ftp://x.org/", ""]
+        {
+            assert!(check_redirect_uri(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -12,7 +12,7 @@ pub const PREFERENCES_MAX_BYTES: usize = 4096;
 pub const NAME_MAX_CHARS: usize = 100;
 
 /// 8–72 bytes with at least one letter and one digit, no control characters.
-pub fn validate_password(password: &str) -> Result<(), String> {
+fn validate_password(password: &str) -> Result<(), String> {
     if !(PASSWORD_MIN_BYTES..=PASSWORD_MAX_BYTES).contains(&password.len()) {
         return Err(format!(
             "password must be {PASSWORD_MIN_BYTES} to {PASSWORD_MAX_BYTES} bytes long"
@@ -31,7 +31,7 @@ pub fn validate_password(password: &str) -> Result<(), String> {
 /// A plausible address: `local@domain.tld`, no spaces or control characters, at most 254
 /// characters. Whether it
 /// receives mail is not ours to know.
-pub fn validate_email(email: &str) -> Result<(), String> {
+fn validate_email(email: &str) -> Result<(), String> {
     let email = email.trim();
     let plausible = email.len() <= 254
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -55,7 +55,7 @@ pub fn timezone_names() -> impl Iterator<Item = &'static str> {
 }
 
 /// An IANA timezone name such as `Europe/Lisbon`.
-pub fn parse_timezone(name: &str) -> Result<Tz, String> {
+fn parse_timezone(name: &str) -> Result<Tz, String> {
     Tz::from_str(name)
         .map_err(|_| format!("`{name}` is not an IANA timezone such as Europe/Lisbon"))
 }

@@ -42,22 +42,13 @@ pub(super) struct AuthorizeParams {
 impl AuthorizeParams {
     /// The parameters as hidden form fields, in a fixed order.
     fn hidden_fields(&self) -> Vec<(&'static str, &str)> {
-        [
-            ("response_type", &self.response_type),
-            ("client_id", &self.client_id),
-            ("redirect_uri", &self.redirect_uri),
-            ("scope", &self.scope),
-            ("state", &self.state),
-            ("code_challenge", &self.code_challenge),
-            ("code_challenge_method", &self.code_challenge_method),
-        ]
-        .into_iter()
-        .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
-        .collect()
+        self.request()
+            .fields()
+            .into_iter()
+            .filter_map(|(name, value)| value.map(|value| (name, value)))
+            .collect()
     }
-}
 
-impl AuthorizeParams {
     fn request(&self) -> AuthorizationRequest<'_> {
         AuthorizationRequest {
             response_type: self.response_type.as_deref(),
