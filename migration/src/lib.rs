@@ -16,6 +16,7 @@ mod m20261124_000008_create_learner_state;
 mod m20261124_000009_create_streaks;
 mod m20261124_000010_create_oauth;
 mod m20261202_000011_add_streak_previous_checkin;
+mod m20261202_000012_add_oauth_public_clients_and_resources;
 
 /// A foreign key from `table.column` to `users.id` that deletes the row with its user: what
 /// every per-learner table uses.
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_create_streaks::Migration),
             Box::new(m20261124_000010_create_oauth::Migration),
             Box::new(m20261202_000011_add_streak_previous_checkin::Migration),
+            Box::new(m20261202_000012_add_oauth_public_clients_and_resources::Migration),
         ]
     }
 }

@@ -31,5 +31,5 @@ pub use error::{ApiError, ErrorBody};
 pub use metrics::Metrics;
 pub use rate_limit::{RateLimitSettings, RateLimits};
 pub use request_id::current_request_id;
-pub use startup::{Application, JSON_BODY_LIMIT, ServeOptions};
+pub use startup::{Application, JSON_BODY_LIMIT, OtherDoors, ServeOptions};
 pub use state::{ApiSettings, AppState};

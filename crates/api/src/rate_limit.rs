@@ -18,7 +18,7 @@ use actix_web::http::header::HeaderMap;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
 use uuid::Uuid;
 
-use app::{Subject, Tokens, retry_after_secs};
+use app::{App, Subject, retry_after_secs};
 
 use crate::bearer::bearer_token;
 use crate::client_ip::{TrustedProxies, rate_key_address};
@@ -52,6 +52,7 @@ enum Scope {
     Api,
     Auth,
     OAuthClient,
+    Registration,
 }
 
 impl Scope {
@@ -60,6 +61,7 @@ impl Scope {
             Self::Api => "api",
             Self::Auth => "auth",
             Self::OAuthClient => "oauth_client",
+            Self::Registration => "registration",
         }
     }
 }
@@ -79,7 +81,7 @@ pub struct RateKeys {
     scope: Scope,
     /// Off (`0` per minute): every request is exempt.
     enabled: bool,
-    tokens: Arc<Tokens>,
+    app: App,
     proxies: Arc<TrustedProxies>,
     metrics: Metrics,
 }
@@ -103,8 +105,12 @@ impl KeyExtractor for RateKeys {
             if is_exempt(request.path()) {
                 return Ok(RateKey::Exempt);
             }
-            let subject =
-                bearer_token(request.headers()).and_then(|token| self.tokens.verify(token));
+            let accounts = self.app.accounts();
+            let path = request.path();
+            let at_mcp = path == "/mcp" || path.starts_with("/mcp/");
+            let subject = bearer_token(request.headers()).and_then(|token| {
+                if at_mcp { accounts.verify_mcp_token(token) } else { accounts.verify_token(token) }
+            });
             if let Some(subject) = subject {
                 request.extensions_mut().insert(VerifiedSubject(subject));
                 return Ok(RateKey::Learner(subject.user));
@@ -135,6 +141,8 @@ type KeyedConfig = GovernorConfig<RateKeys, NoOpMiddleware<QuantaInstant>>;
 pub struct RateLimits {
     api: KeyedConfig,
     auth: KeyedConfig,
+    /// Dynamic client registrations, per client IP, at the password limit's rate.
+    registration: KeyedConfig,
     /// The password limit's key extractor, for the failed client authentications counted
     /// by hand.
     auth_keys: RateKeys,
@@ -146,7 +154,7 @@ impl RateLimits {
     /// `None` only for a quota governor cannot represent (it has no zero-length period).
     pub fn new(
         settings: RateLimitSettings,
-        tokens: &Arc<Tokens>,
+        app: &App,
         proxies: TrustedProxies,
         metrics: &Metrics,
     ) -> Option<Self> {
@@ -154,7 +162,7 @@ impl RateLimits {
         let keys = |scope: Scope, per_minute: u32| RateKeys {
             scope,
             enabled: per_minute > 0,
-            tokens: Arc::clone(tokens),
+            app: app.clone(),
             proxies: Arc::clone(&proxies),
             metrics: metrics.clone(),
         };
@@ -173,6 +181,10 @@ impl RateLimits {
         Some(Self {
             api: config(keys(Scope::Api, settings.per_minute), settings.per_minute)?,
             auth: config(auth_keys.clone(), settings.auth_per_minute)?,
+            registration: config(
+                keys(Scope::Registration, settings.auth_per_minute),
+                settings.auth_per_minute,
+            )?,
             auth_keys,
             oauth_clients,
         })
@@ -187,6 +199,13 @@ impl RateLimits {
     /// itself with it, so it applies to whatever spelling of the path actix routed there.
     pub fn auth_middleware(&self) -> Governor<RateKeys, NoOpMiddleware<QuantaInstant>> {
         Governor::new(&self.auth)
+    }
+
+    /// The dynamic client registration limit's middleware (`POST /oauth/register`).
+    pub(crate) fn registration_middleware(
+        &self,
+    ) -> Governor<RateKeys, NoOpMiddleware<QuantaInstant>> {
+        Governor::new(&self.registration)
     }
 
     /// Counts a failed OAuth client authentication against the client's IP (the password
@@ -219,7 +238,7 @@ impl RateLimits {
     /// Forgets buckets that have refilled completely: they hold nothing a fresh bucket would
     /// not, so memory stays bounded under a flood of distinct clients.
     pub fn prune(&self) {
-        for config in [&self.api, &self.auth] {
+        for config in [&self.api, &self.auth, &self.registration] {
             let limiter = config.limiter();
             limiter.retain_recent();
             limiter.shrink_to_fit();
@@ -234,6 +253,7 @@ impl RateLimits {
     pub fn tracked_keys(&self) -> usize {
         self.api.limiter().len()
             + self.auth.limiter().len()
+            + self.registration.limiter().len()
             + self.oauth_clients.as_ref().map_or(0, |limiter| limiter.len())
     }
 

@@ -40,6 +40,10 @@ impl std::fmt::Debug for Application {
     }
 }
 
+/// Mounts another door (the MCP endpoint) on the same server, behind the same request ids,
+/// metrics, CORS, security headers and rate limits.
+pub type OtherDoors = std::sync::Arc<dyn Fn(&mut actix::ServiceConfig) + Send + Sync>;
+
 /// How the server runs, beyond what handlers need.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
@@ -57,6 +61,7 @@ impl Application {
         state: AppState,
         listener: TcpListener,
         options: ServeOptions,
+        other_doors: OtherDoors,
     ) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
         let data = actix::Data::new(state);
@@ -101,6 +106,7 @@ impl Application {
                 .route("/metrics", actix::get().to(serve_metrics))
                 .configure(docs::configure)
                 .configure(|config| oauth::configure(config, &limits))
+                .configure(|config| other_doors(config))
                 .default_service(actix::to(unknown_route))
         })
         .listen(listener)?
@@ -130,8 +136,17 @@ fn cors(origins: &[String]) -> Cors {
             header::ACCEPT,
             header::IF_NONE_MATCH,
             REQUEST_ID_HEADER,
+            header::HeaderName::from_static("mcp-protocol-version"),
+            header::HeaderName::from_static("mcp-session-id"),
+            header::HeaderName::from_static("last-event-id"),
         ])
-        .expose_headers([header::ETAG, header::RETRY_AFTER, REQUEST_ID_HEADER])
+        .expose_headers([
+            header::ETAG,
+            header::RETRY_AFTER,
+            header::WWW_AUTHENTICATE,
+            REQUEST_ID_HEADER,
+            header::HeaderName::from_static("mcp-session-id"),
+        ])
         .max_age(3600)
         .block_on_origin_mismatch(false);
     for origin in origins {

@@ -137,6 +137,12 @@ impl Accounts<'_> {
         self.core.tokens.verify(token)
     }
 
+    /// Who a bearer token presented at the MCP endpoint names: a token for our API, or one
+    /// bound to that endpoint (RFC 8707); `None` for anything else.
+    pub fn verify_mcp_token(&self, token: &str) -> Option<Subject> {
+        self.core.tokens.verify_at_resource(token, &self.core.oauth.mcp_resource)
+    }
+
     /// The caller a verified token's subject is now: refused when its token family was
     /// revoked or its user is gone. The `learner` scope of an OAuth token never carries admin
     /// powers.

@@ -118,7 +118,7 @@ impl App {
             health: HealthCache::default(),
             policy: settings.access_policy,
             upgrade_url: settings.upgrade_url.clone(),
-            oauth: settings.oauth,
+            oauth: settings.oauth.clone(),
             db,
             store,
         };

@@ -11,6 +11,9 @@
 //! - Refresh tokens rotate: each use returns a new one. A rotated token presented again
 //!   revokes its whole family.
 //! - A client revokes only tokens issued to it (RFC 7009 §2.1).
+//! - Clients may register themselves (RFC 7591): public ones (no secret) must use PKCE.
+//! - An authorization may name the MCP endpoint as its resource (RFC 8707): its code, then its
+//!   token family, keep it, and every access token it yields is bound to it.
 
 use std::time::Duration;
 
@@ -64,11 +67,12 @@ pub struct AuthorizationRequest<'a> {
     pub state: Option<&'a str>,
     pub code_challenge: Option<&'a str>,
     pub code_challenge_method: Option<&'a str>,
+    pub resource: Option<&'a str>,
 }
 
 impl<'a> AuthorizationRequest<'a> {
     /// Every parameter by name, in a fixed order (the pages carry them as hidden fields).
-    pub fn fields(&self) -> [(&'static str, Option<&'a str>); 7] {
+    pub fn fields(&self) -> [(&'static str, Option<&'a str>); 8] {
         [
             ("response_type", self.response_type),
             ("client_id", self.client_id),
@@ -77,6 +81,7 @@ impl<'a> AuthorizationRequest<'a> {
             ("state", self.state),
             ("code_challenge", self.code_challenge),
             ("code_challenge_method", self.code_challenge_method),
+            ("resource", self.resource),
         ]
     }
 }
@@ -89,6 +94,8 @@ pub struct ValidRequest {
     pub scope: &'static str,
     pub state: Option<String>,
     pub challenge: Option<String>,
+    /// The resource its tokens will be bound to.
+    pub resource: Option<String>,
 }
 
 /// Why an authorization request is refused, and how.
@@ -118,6 +125,7 @@ pub struct TokenRequest<'a> {
     pub code_verifier: Option<&'a str>,
     pub refresh_token: Option<&'a str>,
     pub scope: Option<&'a str>,
+    pub resource: Option<&'a str>,
 }
 
 /// A successful token response.
@@ -133,6 +141,49 @@ pub struct Tokens {
 pub struct NewClient {
     pub client_id: String,
     pub client_secret: String,
+}
+
+/// How a client proves itself at the token endpoint (RFC 7591 §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientAuthMethod {
+    /// A public client: no secret, PKCE S256 on every authorization.
+    None,
+    ClientSecretBasic,
+    ClientSecretPost,
+}
+
+impl ClientAuthMethod {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::ClientSecretBasic => "client_secret_basic",
+            Self::ClientSecretPost => "client_secret_post",
+        }
+    }
+}
+
+/// A dynamic registration request's metadata (RFC 7591 §2), as received.
+#[derive(Debug, Clone, Default)]
+pub struct ClientMetadata {
+    pub redirect_uris: Vec<String>,
+    pub client_name: Option<String>,
+    pub token_endpoint_auth_method: Option<String>,
+    pub grant_types: Option<Vec<String>>,
+    pub response_types: Option<Vec<String>>,
+    pub scope: Option<String>,
+}
+
+/// A client that registered itself: what RFC 7591 §3.2.1 answers.
+#[derive(Debug, Clone)]
+pub struct RegisteredClient {
+    pub client_id: String,
+    /// None for a public client.
+    pub client_secret: Option<String>,
+    pub issued_at: DateTime<Utc>,
+    pub client_name: String,
+    pub redirect_uris: Vec<String>,
+    pub auth_method: ClientAuthMethod,
+    pub scope: &'static str,
 }
 
 /// The authorization server.
@@ -181,9 +232,86 @@ impl Authorization<'_> {
                 redirect_uris,
                 created_at: Utc::now(),
                 revoked_at: None,
+                public: false,
             })
             .await?;
         Ok(NewClient { client_id, client_secret })
+    }
+
+    /// Dynamic client registration (RFC 7591): for MCP clients, which register themselves.
+    /// Refusals are RFC 7591 §3.2.2 errors.
+    pub async fn register_client(
+        &self,
+        metadata: ClientMetadata,
+    ) -> Result<RegisteredClient, OAuthError> {
+        let bad = |why: String| OAuthError::new("invalid_client_metadata", why);
+        if metadata.redirect_uris.is_empty() || metadata.redirect_uris.len() > 10 {
+            return Err(OAuthError::new(
+                "invalid_redirect_uri",
+                "redirect_uris must list 1 to 10 URIs.",
+            ));
+        }
+        for uri in &metadata.redirect_uris {
+            check_redirect_uri(uri)
+                .map_err(|error| OAuthError::new("invalid_redirect_uri", error.to_string()))?;
+        }
+        let name = metadata.client_name.as_deref().map_or("MCP client", str::trim);
+        crate::input::check_field(
+            "client_name",
+            name,
+            1..=100,
+            "must be 1 to 100 characters",
+            domain::TextKind::Line,
+        )
+        .map_err(|error| bad(format!("client_name {error}")))?;
+        let auth_method = match metadata.token_endpoint_auth_method.as_deref() {
+            None | Some("client_secret_basic") => ClientAuthMethod::ClientSecretBasic,
+            Some("client_secret_post") => ClientAuthMethod::ClientSecretPost,
+            Some("none") => ClientAuthMethod::None,
+            Some(other) => {
+                return Err(bad(format!(
+                    "token_endpoint_auth_method {other:?} is not supported: use none, \
+                     client_secret_basic or client_secret_post."
+                )));
+            }
+        };
+        let supported = |field: &str, values: &Option<Vec<String>>, allowed: &[&str]| match values
+            .iter()
+            .flatten()
+            .find(|value| !allowed.contains(&value.as_str()))
+        {
+            Some(value) => Err(bad(format!("{field} {value:?} is not supported."))),
+            None => Ok(()),
+        };
+        supported("grant_types", &metadata.grant_types, &["authorization_code", "refresh_token"])?;
+        supported("response_types", &metadata.response_types, &["code"])?;
+        let scope = domain::oauth::parse_scope(metadata.scope.as_deref())
+            .map_err(|problem| bad(problem.to_string()))?;
+        let client_id = format!("cc_{}", Uuid::new_v4().simple());
+        let client_secret = (auth_method != ClientAuthMethod::None).then(random_secret);
+        let issued_at = Utc::now();
+        self.core
+            .db
+            .create_client(ClientRecord {
+                client_id: client_id.clone(),
+                secret_hash: client_secret.as_deref().map(secret_hash).unwrap_or_default(),
+                name: name.to_owned(),
+                redirect_uris: metadata.redirect_uris.clone(),
+                created_at: issued_at,
+                revoked_at: None,
+                public: client_secret.is_none(),
+            })
+            .await
+            .map_err(|_| OAuthError::unavailable())?;
+        Ok(RegisteredClient {
+            client_id,
+            client_secret,
+            issued_at,
+            client_name: name.to_owned(),
+            redirect_uris: metadata.redirect_uris,
+            auth_method,
+            scope,
+        })
     }
 
     pub async fn clients(&self) -> Result<Vec<ClientRecord>, AppError> {
@@ -240,6 +368,7 @@ impl Authorization<'_> {
             scope: domain::oauth::LEARNER_SCOPE,
             state: params.state.map(str::to_owned),
             challenge: None,
+            resource: None,
         };
         if params.response_type != Some("code") {
             let error = OAuthError::new("unsupported_response_type", "Only response_type=code.");
@@ -259,7 +388,39 @@ impl Authorization<'_> {
                 return Err(Refusal::Redirect { request: Box::new(request), error });
             }
         }
+        if request.client.public && request.challenge.is_none() {
+            let error = OAuthError::new(
+                "invalid_request",
+                "A public client must send a PKCE code_challenge (S256).",
+            );
+            return Err(Refusal::Redirect { request: Box::new(request), error });
+        }
+        match self.check_resource(params.resource) {
+            Ok(resource) => request.resource = resource,
+            Err(error) => return Err(Refusal::Redirect { request: Box::new(request), error }),
+        }
         Ok(request)
+    }
+
+    /// The resource (RFC 8707) a request names, if any: only our MCP endpoint can be named.
+    fn check_resource(&self, resource: Option<&str>) -> Result<Option<String>, OAuthError> {
+        let Some(resource) = resource.filter(|resource| !resource.is_empty()) else {
+            return Ok(None);
+        };
+        let ours = &self.core.oauth.mcp_resource;
+        if resource.trim_end_matches('/') == ours.trim_end_matches('/') {
+            Ok(Some(ours.clone()))
+        } else {
+            Err(OAuthError::new(
+                "invalid_target",
+                format!("The only resource tokens are issued for is {ours}."),
+            ))
+        }
+    }
+
+    /// The resource a tool door's tokens are bound to.
+    pub fn mcp_resource(&self) -> &str {
+        &self.core.oauth.mcp_resource
     }
 
     /// A sign-in session for `user` on the authorization pages (a signed token).
@@ -316,6 +477,7 @@ impl Authorization<'_> {
                 scope: request.scope.to_owned(),
                 code_challenge: request.challenge.clone(),
                 expires_at: Utc::now() + CODE_LIFETIME,
+                resource: request.resource.clone(),
             })
             .await
             .map_err(|_| OAuthError::unavailable())?;
@@ -348,14 +510,28 @@ impl Authorization<'_> {
         }
     }
 
+    /// A public client, which authenticates with its id alone (and its PKCE verifier later),
+    /// or `invalid_client`.
+    pub async fn public_client(&self, client_id: &str) -> Result<ClientRecord, OAuthError> {
+        let refused = || OAuthError::new("invalid_client", "Unknown client or wrong secret.");
+        if domain::check_text(client_id, domain::TextKind::Line).is_err() {
+            return Err(refused());
+        }
+        match self.core.db.find_client(client_id).await.map_err(|_| OAuthError::unavailable())? {
+            Some(client) if client.public => Ok(client),
+            _ => Err(refused()),
+        }
+    }
+
     /// The token endpoint's grant for an authenticated client.
     pub async fn exchange(
         &self,
         client: &ClientRecord,
         request: &TokenRequest<'_>,
     ) -> Result<Tokens, OAuthError> {
+        let asked = self.check_resource(request.resource)?;
         let (grant, refresh) = match request.grant_type {
-            Some("authorization_code") => self.redeem_code(client, request).await?,
+            Some("authorization_code") => self.redeem_code(client, request, &asked).await?,
             Some("refresh_token") => self.rotate_refresh(client, request).await?,
             Some(_) => {
                 return Err(OAuthError::new(
@@ -365,11 +541,16 @@ impl Authorization<'_> {
             }
             None => return Err(OAuthError::new("invalid_request", "grant_type is required.")),
         };
+        // A token request may name the resource again (RFC 8707 §2.2): it must be the one the
+        // sign-in was for (a code is checked before it is spent; a refresh token after).
+        if asked.is_some() && asked != grant.resource {
+            return Err(wrong_target());
+        }
         let lifetime = self.core.oauth.access_token_lifetime;
         let access = self
             .core
             .tokens
-            .issue_in_family(grant.user_id, grant.family_id, lifetime)
+            .issue_in_family(grant.user_id, grant.family_id, lifetime, grant.resource.as_deref())
             .map_err(|_| OAuthError::unavailable())?;
         Ok(Tokens { access, refresh_token: refresh, scope: grant.scope })
     }
@@ -425,6 +606,7 @@ impl Authorization<'_> {
         &self,
         client: &ClientRecord,
         request: &TokenRequest<'_>,
+        asked: &Option<String>,
     ) -> Result<(Grant, String), OAuthError> {
         let code =
             request.code.ok_or_else(|| OAuthError::new("invalid_request", "code is required."))?;
@@ -437,11 +619,15 @@ impl Authorization<'_> {
             .map_err(|_| OAuthError::unavailable())?
             .ok_or_else(|| OAuthError::new("invalid_grant", "Unknown code."))?;
         check_code_bindings(&record, client, request)?;
+        if asked.is_some() && *asked != record.resource {
+            return Err(wrong_target());
+        }
         let grant = Grant {
             family_id: Uuid::new_v4(),
             client_id: client.client_id.clone(),
             user_id: record.user_id,
             scope: record.scope,
+            resource: record.resource,
         };
         let (refresh, expires_at) = self.fresh_refresh();
         let redemption = self
@@ -496,6 +682,10 @@ impl Authorization<'_> {
         let holder = db.family_client(family).await.map_err(|_| OAuthError::unavailable())?;
         Ok(holder.map(|holder| (family, holder)))
     }
+}
+
+fn wrong_target() -> OAuthError {
+    OAuthError::new("invalid_target", "The resource differs from the one this sign-in was for.")
 }
 
 /// The client, redirect URI, lifetime and PKCE challenge a code is bound to (RFC 6749

@@ -35,8 +35,9 @@ pub use activity::Activity;
 pub use application::{App, BackgroundJobs, BuildError};
 pub use auth::{Caller, IssuedToken, Subject, Tokens, UserRef};
 pub use authorization::{
-    Authorization, AuthorizationRequest, NewClient, NextStep, OAuthError, Refusal, TokenRequest,
-    Tokens as OAuthTokens, ValidRequest, random_secret,
+    Authorization, AuthorizationRequest, ClientAuthMethod, ClientMetadata, NewClient, NextStep,
+    OAuthError, Refusal, RegisteredClient, TokenRequest, Tokens as OAuthTokens, ValidRequest,
+    random_secret,
 };
 pub use catalog::RenderedPage;
 pub use course::{ChapterContent, Course};

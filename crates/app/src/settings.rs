@@ -82,13 +82,16 @@ impl std::fmt::Debug for AuthSettings {
     }
 }
 
-/// Lifetimes of what the OAuth authorization server issues.
-#[derive(Debug, Clone, Copy)]
+/// Lifetimes of what the OAuth authorization server issues, and the resource it binds tokens to.
+#[derive(Debug, Clone)]
 pub struct OAuthSettings {
     /// Access tokens issued through OAuth (1 h by default).
     pub access_token_lifetime: Duration,
     /// Refresh tokens (30 days by default); each use rotates it.
     pub refresh_token_lifetime: Duration,
+    /// The MCP endpoint's URL (`{public_url}/mcp`): the one resource (RFC 8707) an
+    /// authorization may name; its tokens are good there and nowhere else.
+    pub mcp_resource: String,
 }
 
 impl Default for OAuthSettings {
@@ -96,6 +99,7 @@ impl Default for OAuthSettings {
         Self {
             access_token_lifetime: Duration::from_secs(3600),
             refresh_token_lifetime: Duration::from_secs(30 * 24 * 3600),
+            mcp_resource: "http://localhost:8000/mcp".to_owned(),
         }
     }
 }

@@ -21,6 +21,8 @@ pub struct ClientRecord {
     pub redirect_uris: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// No secret: it proves nothing at the token endpoint but its PKCE verifier.
+    pub public: bool,
 }
 
 impl From<oauth_client::Model> for ClientRecord {
@@ -32,6 +34,7 @@ impl From<oauth_client::Model> for ClientRecord {
             name: row.name,
             created_at: row.created_at,
             revoked_at: row.revoked_at,
+            public: row.public,
         }
     }
 }
@@ -46,6 +49,7 @@ pub struct NewCode {
     pub scope: String,
     pub code_challenge: Option<String>,
     pub expires_at: DateTime<Utc>,
+    pub resource: Option<String>,
 }
 
 /// A code as it was issued, and whether it has been spent.
@@ -58,6 +62,7 @@ pub struct CodeRecord {
     pub code_challenge: Option<String>,
     pub expires_at: DateTime<Utc>,
     pub spent: bool,
+    pub resource: Option<String>,
 }
 
 impl From<oauth_code::Model> for CodeRecord {
@@ -70,6 +75,7 @@ impl From<oauth_code::Model> for CodeRecord {
             code_challenge: row.code_challenge,
             expires_at: row.expires_at,
             spent: row.used_at.is_some(),
+            resource: row.resource,
         }
     }
 }
@@ -91,6 +97,8 @@ pub struct Grant {
     pub client_id: String,
     pub user_id: Uuid,
     pub scope: String,
+    /// The resource (RFC 8707) its access tokens are bound to.
+    pub resource: Option<String>,
 }
 
 /// What presenting a refresh token did.
@@ -113,6 +121,7 @@ impl Database {
             redirect_uris: Set(client.redirect_uris.join("\n")),
             created_at: Set(client.created_at),
             revoked_at: Set(None),
+            public: Set(client.public),
         }
         .insert(&self.conn)
         .await?;
@@ -205,6 +214,7 @@ impl Database {
             expires_at: Set(code.expires_at),
             used_at: Set(None),
             family_id: Set(None),
+            resource: Set(code.resource),
         }
         .insert(&self.conn)
         .await?;
@@ -246,6 +256,7 @@ impl Database {
                 scope: Set(grant.scope.clone()),
                 created_at: Set(now),
                 revoked_at: Set(None),
+                resource: Set(grant.resource.clone()),
             }
             .insert(&txn)
             .await?;
@@ -305,6 +316,7 @@ impl Database {
             client_id: family.client_id,
             user_id: family.user_id,
             scope: family.scope,
+            resource: family.resource,
         }))
     }
 

@@ -392,6 +392,7 @@ impl Settings {
                 refresh_token_lifetime: Duration::from_secs(
                     self.oauth.refresh_token_days.saturating_mul(24 * 3600),
                 ),
+                mcp_resource: format!("{}/mcp", self.server.public_url.trim_end_matches('/')),
             },
             access_policy: domain::AccessPolicy { free_chapters: self.access.free_chapters },
             upgrade_url: self.upgrade_url(),

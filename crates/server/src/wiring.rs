@@ -2,10 +2,12 @@
 //! then shut down; and how a use case's refusal reads on the command line.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use api::{
-    ApiSettings, AppState, Application, Metrics, RateLimitSettings, RateLimits, ServeOptions,
+    ApiSettings, AppState, Application, Metrics, OtherDoors, RateLimitSettings, RateLimits,
+    ServeOptions,
 };
 use app::{App, AppError, BuildError};
 
@@ -87,7 +89,7 @@ fn serve_options(
         oauth_client_per_minute: settings.rate_limit.oauth_client_per_minute,
     };
     let proxies = settings.server.trusted_proxies().map_err(StartError::InvalidInput)?;
-    let rate_limits = RateLimits::new(limits, &app.tokens(), proxies, metrics)
+    let rate_limits = RateLimits::new(limits, app, proxies, metrics)
         .ok_or_else(|| StartError::InvalidInput("unusable rate limit".into()))?;
     Ok(ServeOptions {
         shutdown_timeout_secs: settings.server.shutdown_timeout_secs,
@@ -120,7 +122,10 @@ pub async fn serve(settings: Settings) -> Result<(), StartError> {
                 .filter(|token| !token.is_empty()),
         },
     };
-    let application = Application::build(state, listener, options)
+    let mcp_app = app.clone();
+    let public_url = settings.server.public_url.clone();
+    let mcp: OtherDoors = Arc::new(move |config| mcp::configure(config, &mcp_app, &public_url));
+    let application = Application::build(state, listener, options, mcp)
         .map_err(|source| StartError::Listen { address: address.clone(), source })?;
     log::info!("listening on http://{address}");
     application.run_until_stopped().await.map_err(StartError::Serve)?;

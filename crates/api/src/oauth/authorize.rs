@@ -37,6 +37,7 @@ pub(super) struct AuthorizeParams {
     state: Option<String>,
     code_challenge: Option<String>,
     code_challenge_method: Option<String>,
+    resource: Option<String>,
 }
 
 impl AuthorizeParams {
@@ -58,6 +59,7 @@ impl AuthorizeParams {
             state: self.state.as_deref(),
             code_challenge: self.code_challenge.as_deref(),
             code_challenge_method: self.code_challenge_method.as_deref(),
+            resource: self.resource.as_deref(),
         }
     }
 }

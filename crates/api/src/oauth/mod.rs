@@ -1,5 +1,5 @@
 //! An OAuth 2 authorization server (RFC 6749 authorization code grant, RFC 7636 PKCE, RFC 7009
-//! revocation, RFC 8414 metadata), so that each learner signs in from ChatGPT once and the GPT
+//! revocation, RFC 8414 metadata, RFC 7591 dynamic registration, RFC 8707 resource indicators), so that each learner signs in from ChatGPT once and the GPT
 //! then calls the API with that learner's own access token (our usual JWT, in a revocable
 //! token family).
 //!
@@ -10,6 +10,7 @@
 
 mod authorize;
 mod pages;
+mod register;
 mod token;
 
 use actix_web::http::header;
@@ -27,10 +28,11 @@ async fn metadata(state: web::Data<AppState>) -> HttpResponse {
         "authorization_endpoint": format!("{base}/oauth/authorize"),
         "token_endpoint": format!("{base}/oauth/token"),
         "revocation_endpoint": format!("{base}/oauth/revoke"),
+        "registration_endpoint": format!("{base}/oauth/register"),
         "scopes_supported": [domain::oauth::LEARNER_SCOPE],
         "response_types_supported": ["code"],
         "grant_types_supported": ["authorization_code", "refresh_token"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "code_challenge_methods_supported": ["S256"],
     }))
@@ -53,6 +55,11 @@ pub fn configure(config: &mut web::ServiceConfig, limits: &RateLimits) {
                 .wrap(limits.auth_middleware()),
         )
         .route("/oauth/authorize/consent", web::post().to(authorize::consent))
+        .service(
+            web::resource("/oauth/register")
+                .route(web::post().to(register::register))
+                .wrap(limits.registration_middleware()),
+        )
         .route("/oauth/token", web::post().to(token::token))
         .route("/oauth/revoke", web::post().to(token::revoke))
         .route("/oauth/static/style.css", web::get().to(pages::style))

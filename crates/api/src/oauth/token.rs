@@ -3,8 +3,9 @@
 //! The protocol's side (RFC 6749 §3.2, §5; RFC 7009); the grants' rules are
 //! `app::Authorization`'s:
 //! - Clients authenticate with HTTP Basic (`client_secret_basic`) or with `client_id` and
-//!   `client_secret` in the body (`client_secret_post`), never both; bodies are form-encoded
-//!   or JSON. A failed authentication is 401 `invalid_client`.
+//!   `client_secret` in the body (`client_secret_post`), never both; a public client (one that
+//!   registered with `token_endpoint_auth_method: none`) sends its `client_id` alone. Bodies
+//!   are form-encoded or JSON. A failed authentication is 401 `invalid_client`.
 //! - Answers carry `Cache-Control: no-store`; errors are `{error, error_description}`.
 
 use actix_web::http::{StatusCode, header};
@@ -31,6 +32,8 @@ pub(super) struct TokenRequest {
     client_secret: Option<String>,
     /// For `/oauth/revoke`.
     token: Option<String>,
+    /// RFC 8707: the resource the token is for.
+    resource: Option<String>,
 }
 
 impl TokenRequest {
@@ -46,6 +49,7 @@ impl TokenRequest {
             ("client_id", &self.client_id),
             ("client_secret", &self.client_secret),
             ("token", &self.token),
+            ("resource", &self.resource),
         ]
         .into_iter()
         .filter_map(|(name, value)| value.as_deref().map(|value| (name, value)))
@@ -137,9 +141,15 @@ fn basic_credentials(request: &HttpRequest) -> Option<(String, String)> {
 }
 
 /// The client credentials a request presents, by one method only (not yet checked).
-struct ClientCredentials {
-    client_id: String,
-    secret: String,
+enum ClientCredentials {
+    Secret {
+        client_id: String,
+        secret: String,
+    },
+    /// A public client's id alone.
+    Public {
+        client_id: String,
+    },
 }
 
 fn presented_credentials(
@@ -156,11 +166,12 @@ fn presented_credentials(
             Err(OAuthError::new("invalid_request", "Use one client authentication method."))
         }
         (Some((client_id, secret)), None) | (None, Some((client_id, secret))) => {
-            Ok(ClientCredentials { client_id, secret })
+            Ok(ClientCredentials::Secret { client_id, secret })
         }
-        (None, None) => {
-            Err(OAuthError::new("invalid_client", "Client authentication is required."))
-        }
+        (None, None) => match body.client_id.clone() {
+            Some(client_id) => Ok(ClientCredentials::Public { client_id }),
+            None => Err(OAuthError::new("invalid_client", "Client authentication is required.")),
+        },
     }
 }
 
@@ -171,13 +182,14 @@ async fn authenticate(
     request: &HttpRequest,
     body: &TokenRequest,
 ) -> Result<ClientRecord, OAuthError> {
-    let credentials = presented_credentials(request, body)?;
-    state
-        .app
-        .authorization()
-        .authenticate_client(&credentials.client_id, &credentials.secret)
-        .await
-        .map_err(OAuthError::refused)
+    let authorization = state.app.authorization();
+    let client = match presented_credentials(request, body)? {
+        ClientCredentials::Secret { client_id, secret } => {
+            authorization.authenticate_client(&client_id, &secret).await
+        }
+        ClientCredentials::Public { client_id } => authorization.public_client(&client_id).await,
+    };
+    client.map_err(OAuthError::refused)
 }
 
 /// The client, authenticated and within its allowance: an authenticated client draws from
@@ -232,6 +244,7 @@ async fn exchange(
         code_verifier: body.code_verifier.as_deref(),
         refresh_token: body.refresh_token.as_deref(),
         scope: body.scope.as_deref(),
+        resource: body.resource.as_deref(),
     };
     let issued =
         state.app.authorization().exchange(&client, &grant).await.map_err(OAuthError::refused)?;

@@ -325,7 +325,7 @@ async fn start(
     let tokens = app.tokens();
     let rate_limits = RateLimits::new(
         options.limits,
-        &tokens,
+        &app,
         options
             .trusted_proxies
             .parse::<api::TrustedProxies>()
@@ -349,7 +349,7 @@ async fn start(
         cors_origins: options.cors_origins,
         rate_limits: rate_limits.clone(),
     };
-    let server = Application::build(state, listener, serve).unwrap();
+    let server = Application::build(state, listener, serve, Arc::new(|_| {})).unwrap();
     let address = format!("http://127.0.0.1:{}", server.port());
     tokio::spawn(server.run_until_stopped());
     let client = reqwest::Client::new();

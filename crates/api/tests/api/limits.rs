@@ -185,6 +185,7 @@ async fn register_client(app: &TestApp) -> String {
             redirect_uris: vec!["https://chat.openai.com/aip/g-test/oauth/callback".into()],
             created_at: chrono::Utc::now(),
             revoked_at: None,
+            public: false,
         })
         .await
         .unwrap();

@@ -135,6 +135,7 @@ async fn register_client(app: &TestApp, client_id: &str) {
             redirect_uris: vec![REDIRECT.into()],
             created_at: Utc::now(),
             revoked_at: None,
+            public: false,
         })
         .await
         .unwrap();
@@ -449,6 +450,7 @@ async fn an_expired_code_is_invalid_grant() {
             scope: "learner".into(),
             code_challenge: None,
             expires_at: Utc::now() - Span::seconds(1),
+            resource: None,
         })
         .await
         .unwrap();

@@ -1,4 +1,5 @@
-//! HS256 JWTs: `sub` (user id), `iat`, `exp`, `iss`. Nothing else is accepted.
+//! HS256 JWTs: `sub` (user id), `iat`, `exp`, `iss`, and for OAuth tokens `fam` (their token
+//! family) and `aud` (the resource they are bound to, RFC 8707). Nothing else is accepted.
 
 use std::time::Duration;
 
@@ -17,6 +18,9 @@ struct Claims {
     /// The OAuth token family a token was issued to (revocable); none for password logins.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     fam: Option<Uuid>,
+    /// The one resource the token may be used at (RFC 8707); none: our API, as always.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    aud: Option<String>,
 }
 
 /// Who a verified token speaks for.
@@ -56,6 +60,9 @@ impl Tokens {
         validation.set_issuer(&[issuer]);
         validation.set_required_spec_claims(&["sub", "exp", "iat", "iss"]);
         validation.leeway = 5;
+        // Checked by `verify` and `verify_at_resource`: a token without an audience is good at
+        // both doors, one with an audience only at that resource.
+        validation.validate_aud = false;
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -74,15 +81,17 @@ impl Tokens {
         self.sign(Subject { user, family: None }, issued_at, self.lifetime)
     }
 
-    /// A token of an OAuth token family, living `lifetime`.
+    /// A token of an OAuth token family, living `lifetime`, bound to `resource` if one is
+    /// named.
     pub fn issue_in_family(
         &self,
         user: Uuid,
         family: Uuid,
         lifetime: Duration,
+        resource: Option<&str>,
     ) -> Result<IssuedToken, AppError> {
         let subject = Subject { user, family: Some(family) };
-        self.sign(subject, chrono::Utc::now().timestamp(), lifetime)
+        self.sign_for(subject, chrono::Utc::now().timestamp(), lifetime, resource)
     }
 
     fn sign(
@@ -91,6 +100,16 @@ impl Tokens {
         issued_at: i64,
         lifetime: Duration,
     ) -> Result<IssuedToken, AppError> {
+        self.sign_for(subject, issued_at, lifetime, None)
+    }
+
+    fn sign_for(
+        &self,
+        subject: Subject,
+        issued_at: i64,
+        lifetime: Duration,
+        resource: Option<&str>,
+    ) -> Result<IssuedToken, AppError> {
         let seconds = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX / 2);
         let claims = Claims {
             sub: subject.user.to_string(),
@@ -98,16 +117,29 @@ impl Tokens {
             exp: issued_at.saturating_add(seconds),
             iss: self.issuer.clone(),
             fam: subject.family,
+            aud: resource.map(str::to_owned),
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(AppError::internal)?;
         Ok(IssuedToken { token, expires_in: lifetime.as_secs() })
     }
 
-    /// Who a valid token names; `None` for anything else (garbage, wrong signature, another
-    /// algorithm, `alg: none`, expired, wrong issuer).
+    /// Who a valid token for our API names; `None` for anything else (garbage, wrong
+    /// signature, another algorithm, `alg: none`, expired, wrong issuer, bound to a resource).
     pub fn verify(&self, token: &str) -> Option<Subject> {
+        self.verify_at(token, None)
+    }
+
+    /// [`Self::verify`] at `resource`: a token bound to it is good there too.
+    pub fn verify_at_resource(&self, token: &str, resource: &str) -> Option<Subject> {
+        self.verify_at(token, Some(resource))
+    }
+
+    fn verify_at(&self, token: &str, resource: Option<&str>) -> Option<Subject> {
         let data = decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
+        if data.claims.aud.is_some() && data.claims.aud.as_deref() != resource {
+            return None;
+        }
         let user = Uuid::parse_str(&data.claims.sub).ok()?;
         Some(Subject { user, family: data.claims.fam })
     }

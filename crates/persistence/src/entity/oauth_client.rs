@@ -11,6 +11,8 @@ pub struct Model {
     pub redirect_uris: String,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// A public client has no secret (`secret_hash` is empty) and must use PKCE.
+    pub public: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

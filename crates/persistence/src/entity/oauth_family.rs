@@ -11,6 +11,8 @@ pub struct Model {
     pub scope: String,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// The resource (RFC 8707) its access tokens are bound to, if the authorization named one.
+    pub resource: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
