@@ -6,7 +6,7 @@ TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 BIN := $(TARGET_DIR)/release/companion
 
 .PHONY: run build test lint fmt check-layers migrate import up down services services-stop bench \
-	check-zero-llm check-deploy e2e e2e-local e2e-run check-clients check-docs check-oauth check-fuzz
+	check-zero-llm check-deploy e2e e2e-local e2e-run check-clients check-docs check-oauth check-fuzz check-mcp
 
 ## Start the server on the embedded default (SQLite + ./data/content + the bundled course).
 run: build
@@ -129,6 +129,14 @@ check-docs: build
 ## sign-in and consent pages (desktop and 375 px) go to $${ARTIFACTS_DIR:-artifacts}/.
 check-oauth: build
 	scripts/check-oauth.sh $(BIN)
+
+## The MCP door end to end (tests/mcp, docs/mcp.md): the official Python SDK signs a new learner
+## in through protected-resource discovery, dynamic registration and PKCE (the pages in headless
+## Chromium), then lists and calls tools, prompts and resources, and compares with REST; the quiz
+## widget renders the real get_quiz result and submits through stub host bridges; the TypeScript
+## SDK lists the tools and searches. Screenshots go to $${ARTIFACTS_DIR:-artifacts}/.
+check-mcp: build
+	scripts/check-mcp.sh $(BIN)
 
 ## End-to-end tests (tests/e2e.rs) against the release binary, on a fresh database on the local
 ## PostgreSQL and s3s-fs (scripts/local-services.sh), then the disruptive #[ignore]d ones (they
