@@ -38,8 +38,20 @@ fmt:
 	$(CARGO) fmt --all
 
 ## The layering (DESIGN §2): the domain crate depends on none of the database, HTTP, storage
-## or async stacks, and the HTTP door reaches the rest only through the application layer.
+## or async stacks, and each door (HTTP, MCP) reaches the rest only through the application layer
+## and never through the other door.
 ## Fails closed: if cargo cannot list the dependencies, nothing was checked and it says so.
+# door_reaches_only_app <door crate> <the other door>: fails unless the door depends on
+# companion-app and on none of the lower crates nor the other door directly.
+door_reaches_only_app = direct=$$($(CARGO) tree --locked -p $(1) -e normal --depth 1 --prefix none --format '{p}') \
+	  || { echo "check-layers: cargo tree failed, the layering was NOT checked" >&2; exit 1; }; \
+	grep -q '^companion-app ' <<<"$$direct" \
+	  || { echo "check-layers: cargo tree did not list $(1)'s dependency on companion-app, the layering was NOT checked" >&2; exit 1; }; \
+	for banned in companion-persistence companion-storage companion-search companion-importer $(2); do \
+	  if grep -q "^$$banned v" <<<"$$direct"; then \
+	    echo "layering violation: $(1) depends directly on $$banned (go through companion-app)"; exit 1; fi; \
+	done; echo "layering ok: $(1) reaches persistence, storage, search and the importer only through companion-app, and not $(2)"
+
 check-layers:
 	@tree=$$($(CARGO) tree --locked -p companion-domain -e normal --prefix none --format '{p}') \
 	  || { echo "check-layers: cargo tree failed, the layering was NOT checked" >&2; exit 1; }; \
@@ -49,14 +61,8 @@ check-layers:
 	  if grep -q "^$$banned v" <<<"$$tree"; then \
 	    echo "layering violation: companion-domain depends on $$banned"; exit 1; fi; \
 	done; echo "layering ok: companion-domain depends on none of sea-orm, actix-web, rust-s3, tokio"
-	@direct=$$($(CARGO) tree --locked -p companion-api -e normal --depth 1 --prefix none --format '{p}') \
-	  || { echo "check-layers: cargo tree failed, the layering was NOT checked" >&2; exit 1; }; \
-	grep -q '^companion-app ' <<<"$$direct" \
-	  || { echo "check-layers: cargo tree did not list companion-api's dependency on companion-app, the layering was NOT checked" >&2; exit 1; }; \
-	for banned in companion-persistence companion-storage companion-search companion-importer; do \
-	  if grep -q "^$$banned v" <<<"$$direct"; then \
-	    echo "layering violation: companion-api depends directly on $$banned (go through companion-app)"; exit 1; fi; \
-	done; echo "layering ok: companion-api reaches persistence, storage, search and the importer only through companion-app"
+	@$(call door_reaches_only_app,companion-api,companion-mcp)
+	@$(call door_reaches_only_app,companion-mcp,companion-api)
 
 migrate: build
 	$(BIN) migrate

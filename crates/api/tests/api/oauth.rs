@@ -742,3 +742,101 @@ async fn an_oauth_token_never_carries_admin_powers() {
     let (status, body) = app.send(request).await;
     assert_eq!(status, 200, "the same admin's password login still may: {body}");
 }
+
+#[tokio::test]
+async fn an_mcp_client_registers_itself_and_its_resource_bound_tokens_work_only_at_mcp() {
+    let app = spawn_app().await;
+    let (status, metadata) = app.get_json("/.well-known/oauth-authorization-server").await;
+    assert_eq!(status, 200);
+    assert_eq!(metadata["registration_endpoint"], "http://localhost:8000/oauth/register");
+    assert!(metadata["token_endpoint_auth_methods_supported"].to_string().contains("\"none\""));
+    let register = |body: Value| app.client.post(app.url("/oauth/register")).json(&body).send();
+    let refused = register(json!({ "redirect_uris": ["http://example.com/cb"] })).await.unwrap();
+    assert_eq!(refused.status(), 400);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["error"], "invalid_redirect_uri");
+    let response = register(json!({
+        "redirect_uris": [REDIRECT],
+        "client_name": "Test GPT",
+        "token_endpoint_auth_method": "none",
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+    }))
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 201);
+    let client: Value = response.json().await.unwrap();
+    assert!(client.get("client_secret").is_none(), "a public client gets no secret: {client}");
+    assert_eq!(client["token_endpoint_auth_method"], "none");
+    let client_id = client["client_id"].as_str().unwrap().to_owned();
+
+    // Without PKCE a public client is sent back with invalid_request.
+    let mut browser = Browser::new(&app);
+    let (_, query) = browser
+        .get(&format!("/oauth/authorize?{}", authorize_query(&client_id, "s", false)))
+        .await
+        .redirect();
+    assert_eq!(query["error"], "invalid_request");
+
+    let resource = "http://localhost:8000/mcp";
+    let with_resource = format!(
+        "{}&{}",
+        authorize_query(&client_id, "xyz", true),
+        serde_urlencoded::to_string([("resource", resource)]).unwrap()
+    );
+    let answer = browser.sign_up_and_allow(&with_resource, "mcp-host@example.com").await;
+    let code = answer.redirect().1["code"].clone();
+    let post = |fields: Vec<(&str, &str)>| {
+        app.client.post(app.url("/oauth/token")).form(&form(&fields)).send()
+    };
+    let tokens: Value = post(vec![
+        ("grant_type", "authorization_code"),
+        ("code", &code),
+        ("redirect_uri", REDIRECT),
+        ("code_verifier", VERIFIER),
+        ("client_id", &client_id),
+        ("resource", resource),
+    ])
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let access = tokens["access_token"].as_str().expect("an access token").to_owned();
+    assert_eq!(api_status(&app, &access).await, 401, "a token bound to /mcp is refused here");
+    assert!(app.app.accounts().verify_mcp_token(&access).is_some());
+
+    // Refreshed with the client id alone, the new token is bound to the same resource.
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let refreshed: Value = post(vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", &refresh),
+        ("client_id", &client_id),
+    ])
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let renewed = refreshed["access_token"].as_str().expect("a refreshed token");
+    assert_eq!(api_status(&app, renewed).await, 401);
+    assert!(app.app.accounts().verify_mcp_token(renewed).is_some());
+
+    // Another resource is invalid_target; a confidential client's id alone is invalid_client.
+    let mut other = Browser::new(&app);
+    let elsewhere = format!(
+        "{}&resource=https%3A%2F%2Felsewhere.example%2Fmcp",
+        authorize_query(&client_id, "s", true)
+    );
+    let (_, query) = other.get(&format!("/oauth/authorize?{elsewhere}")).await.redirect();
+    assert_eq!(query["error"], "invalid_target");
+    register_client(&app, "gpt").await;
+    let response = post(vec![
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "whatever"),
+        ("client_id", "gpt"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(response.status(), 401);
+}

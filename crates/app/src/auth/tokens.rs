@@ -144,3 +144,28 @@ impl Tokens {
         Some(Subject { user, family: data.claims.fam })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use uuid::Uuid;
+
+    use super::Tokens;
+
+    #[test]
+    fn a_token_bound_to_a_resource_is_good_there_only_and_an_unbound_one_everywhere() {
+        let tokens =
+            Tokens::new(b"a-secret-long-enough-for-the-tests", "issuer", Duration::from_secs(60));
+        let (user, family) = (Uuid::new_v4(), Uuid::new_v4());
+        let life = Duration::from_secs(60);
+        let mcp = "https://example.com/mcp";
+        let bound = tokens.issue_in_family(user, family, life, Some(mcp)).unwrap().token;
+        assert!(tokens.verify(&bound).is_none());
+        assert_eq!(tokens.verify_at_resource(&bound, mcp).map(|s| s.user), Some(user));
+        assert!(tokens.verify_at_resource(&bound, "https://other.example/mcp").is_none());
+        let unbound = tokens.issue_in_family(user, family, life, None).unwrap().token;
+        assert_eq!(tokens.verify(&unbound).map(|s| s.family), Some(Some(family)));
+        assert!(tokens.verify_at_resource(&unbound, mcp).is_some());
+    }
+}
