@@ -15,6 +15,7 @@ use crate::activity::{Activity, FLUSH_INTERVAL};
 use crate::auth::{AccessCache, FailedLogins, Passwords, RevocationCache, Tokens};
 use crate::authorization::Authorization;
 use crate::catalog::{ChapterCatalog, QuizCatalog};
+use crate::client_documents::ClientDocuments;
 use crate::core::Core;
 use crate::course::Course;
 use crate::error::AppError;
@@ -119,6 +120,9 @@ impl App {
             policy: settings.access_policy,
             upgrade_url: settings.upgrade_url.clone(),
             oauth: settings.oauth.clone(),
+            client_documents: ClientDocuments::new(
+                settings.oauth.client_documents_over_loopback_http,
+            ),
             db,
             store,
         };

@@ -11,7 +11,8 @@
 //! - Refresh tokens rotate: each use returns a new one. A rotated token presented again
 //!   revokes its whole family.
 //! - A client revokes only tokens issued to it (RFC 7009 §2.1).
-//! - Clients may register themselves (RFC 7591): public ones (no secret) must use PKCE.
+//! - Clients may register themselves (RFC 7591), or be known by the metadata document at their
+//!   `client_id` URL (`client_documents`); public ones (no secret) must use PKCE.
 //! - An authorization may name the MCP endpoint as its resource (RFC 8707): its code, then its
 //!   token family, keep it, and every access token it yields is bound to it.
 
@@ -192,7 +193,7 @@ pub struct Authorization<'a> {
     pub(crate) core: &'a Core,
 }
 
-fn check_redirect_uri(uri: &str) -> Result<(), AppError> {
+pub(crate) fn check_redirect_uri(uri: &str) -> Result<(), AppError> {
     let invalid = |why: String| AppError::invalid("redirect_uri", why);
     let parsed = url::Url::parse(uri).map_err(|_| invalid(format!("{uri} is not a URL")))?;
     let local = matches!(parsed.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
@@ -345,12 +346,18 @@ impl Authorization<'_> {
             }
         }
         let client_id = params.client_id.unwrap_or_default();
-        let client = match self.core.db.find_client(client_id).await {
+        let client = match self.find_client(client_id).await {
             Ok(Some(client)) => client,
             Ok(None) => {
                 return Err(Refusal::Page(
                     "The app asking you to sign in is not registered.".into(),
                 ));
+            }
+            Err(error) if error.code == "invalid_client" => {
+                return Err(Refusal::Page(format!(
+                    "The app asking you to sign in could not be identified: {}",
+                    error.description
+                )));
             }
             Err(_) => {
                 return Err(Refusal::Page(
@@ -400,6 +407,15 @@ impl Authorization<'_> {
             Err(error) => return Err(Refusal::Redirect { request: Box::new(request), error }),
         }
         Ok(request)
+    }
+
+    /// A registered client, or one described by the metadata document its id names.
+    async fn find_client(&self, client_id: &str) -> Result<Option<ClientRecord>, OAuthError> {
+        let documents = &self.core.client_documents;
+        if documents.names_document(client_id) {
+            return documents.client(client_id).await.map(Some);
+        }
+        self.core.db.find_client(client_id).await.map_err(|_| OAuthError::unavailable())
     }
 
     /// The resource (RFC 8707) a request names, if any: only our MCP endpoint can be named.
@@ -517,7 +533,7 @@ impl Authorization<'_> {
         if domain::check_text(client_id, domain::TextKind::Line).is_err() {
             return Err(refused());
         }
-        match self.core.db.find_client(client_id).await.map_err(|_| OAuthError::unavailable())? {
+        match self.find_client(client_id).await? {
             Some(client) if client.public => Ok(client),
             _ => Err(refused()),
         }

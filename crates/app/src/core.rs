@@ -11,6 +11,7 @@ use storage::ContentStore;
 use crate::activity::Activity;
 use crate::auth::{AccessCache, FailedLogins, Passwords, RevocationCache, Tokens};
 use crate::catalog::{ChapterCatalog, QuizCatalog};
+use crate::client_documents::ClientDocuments;
 use crate::error::AppError;
 use crate::probe_cache::HealthCache;
 use crate::settings::OAuthSettings;
@@ -36,6 +37,8 @@ pub(crate) struct Core {
     pub policy: AccessPolicy,
     pub upgrade_url: String,
     pub oauth: OAuthSettings,
+    /// OAuth clients known by a metadata document at their `client_id` URL.
+    pub client_documents: ClientDocuments,
 }
 
 impl Core {

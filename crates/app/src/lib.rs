@@ -17,6 +17,7 @@ mod application;
 mod auth;
 mod authorization;
 mod catalog;
+mod client_documents;
 mod core;
 mod course;
 mod error;

@@ -92,6 +92,9 @@ pub struct OAuthSettings {
     /// The MCP endpoint's URL (`{public_url}/mcp`): the one resource (RFC 8707) an
     /// authorization may name; its tokens are good there and nowhere else.
     pub mcp_resource: String,
+    /// Lets client metadata documents be served over http from 127.0.0.1, for tests; never
+    /// set by the binary.
+    pub client_documents_over_loopback_http: bool,
 }
 
 impl Default for OAuthSettings {
@@ -100,6 +103,7 @@ impl Default for OAuthSettings {
             access_token_lifetime: Duration::from_secs(3600),
             refresh_token_lifetime: Duration::from_secs(30 * 24 * 3600),
             mcp_resource: "http://localhost:8000/mcp".to_owned(),
+            client_documents_over_loopback_http: false,
         }
     }
 }

@@ -46,7 +46,11 @@ async fn spawn() -> TestServer {
             failed_logins_per_account: 10,
             failed_login_window: Duration::from_secs(60),
         },
-        oauth: OAuthSettings { mcp_resource: format!("{base}/mcp"), ..OAuthSettings::default() },
+        oauth: OAuthSettings {
+            mcp_resource: format!("{base}/mcp"),
+            client_documents_over_loopback_http: true,
+            ..OAuthSettings::default()
+        },
         access_policy: AccessPolicy { free_chapters: 3 },
         upgrade_url: format!("{base}/upgrade"),
         import_on_first_start: Some(Path::new(&testkit::sample_course()).to_path_buf()),
@@ -346,4 +350,79 @@ async fn a_public_client_registers_itself_and_must_use_pkce_and_our_resource() {
     ] {
         assert_eq!(authorization.register_client(metadata).await.unwrap_err().code, code);
     }
+}
+
+/// An authorization request with PKCE from `client_id` returning to `redirect`.
+fn request<'a>(client_id: &'a str, redirect: &'a str) -> AuthorizationRequest<'a> {
+    AuthorizationRequest {
+        response_type: Some("code"),
+        client_id: Some(client_id),
+        redirect_uri: Some(redirect),
+        code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+        code_challenge_method: Some("S256"),
+        ..AuthorizationRequest::default()
+    }
+}
+
+#[tokio::test]
+async fn a_client_known_by_its_metadata_document_signs_in_without_registering() {
+    let server = spawn().await;
+    // The documents' base is only known once bound, so the ids are written relative to it.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let base = format!("http://127.0.0.1:{port}");
+    let callback = "http://127.0.0.1:9/callback";
+    let document = |id: String| {
+        json!({ "client_id": id, "client_name": "Doc Client", "redirect_uris": [callback],
+                "token_endpoint_auth_method": "none" })
+        .to_string()
+    };
+    let documents = vec![
+        ("/client.json", document(format!("{base}/client.json"))),
+        ("/liar.json", document("https://elsewhere.example/client.json".into())),
+        ("/huge.json", format!("{{\"padding\": \"{}\"}}", "x".repeat(70_000))),
+    ];
+    let listener = TcpListener::bind(("127.0.0.1", port)).unwrap();
+    let served = actix_web::HttpServer::new(move || {
+        let mut app = actix_web::App::new();
+        for (path, body) in documents.clone() {
+            app = app.route(
+                path,
+                actix_web::web::get().to(move || {
+                    let body = body.clone();
+                    async move {
+                        actix_web::HttpResponse::Ok().content_type("application/json").body(body)
+                    }
+                }),
+            );
+        }
+        app
+    })
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(served);
+
+    let authorization = server.app.authorization();
+    let client_id = format!("{base}/client.json");
+    let valid = authorization.validate(&request(&client_id, callback)).await.unwrap();
+    assert!(valid.client.public);
+    assert_eq!(valid.client.name, "Doc Client");
+    assert!(authorization.public_client(&client_id).await.is_ok());
+    let page = |outcome: Result<app::ValidRequest, Refusal>| match outcome {
+        Err(Refusal::Page(text)) => text,
+        other => panic!("expected an error page, got {other:?}"),
+    };
+    let elsewhere =
+        page(authorization.validate(&request(&client_id, "http://127.0.0.1:9/x")).await);
+    assert!(elsewhere.contains("return address"), "{elsewhere}");
+    let liar = format!("{base}/liar.json");
+    assert!(page(authorization.validate(&request(&liar, callback)).await).contains("its own URL"));
+    let huge = format!("{base}/huge.json");
+    assert!(page(authorization.validate(&request(&huge, callback)).await).contains("64 KiB"));
+    // An https id on a private address is never fetched.
+    let private = format!("https://127.0.0.1:{port}/client.json");
+    let refused = page(authorization.validate(&request(&private, callback)).await);
+    assert!(refused.contains("not a public address"), "{refused}");
 }

@@ -393,6 +393,7 @@ impl Settings {
                     self.oauth.refresh_token_days.saturating_mul(24 * 3600),
                 ),
                 mcp_resource: format!("{}/mcp", self.server.public_url.trim_end_matches('/')),
+                client_documents_over_loopback_http: false,
             },
             access_policy: domain::AccessPolicy { free_chapters: self.access.free_chapters },
             upgrade_url: self.upgrade_url(),
