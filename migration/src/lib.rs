@@ -17,6 +17,7 @@ mod m20261124_000009_create_streaks;
 mod m20261124_000010_create_oauth;
 mod m20261202_000011_add_streak_previous_checkin;
 mod m20261202_000012_add_oauth_public_clients_and_resources;
+mod m20261202_000013_add_streak_freezes;
 
 /// A foreign key from `table.column` to `users.id` that deletes the row with its user: what
 /// every per-learner table uses.
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000010_create_oauth::Migration),
             Box::new(m20261202_000011_add_streak_previous_checkin::Migration),
             Box::new(m20261202_000012_add_oauth_public_clients_and_resources::Migration),
+            Box::new(m20261202_000013_add_streak_freezes::Migration),
         ]
     }
 }

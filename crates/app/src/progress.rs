@@ -34,6 +34,11 @@ pub struct StreakStatus {
     pub last_checkin: Option<NaiveDate>,
     pub timezone: TimeZone,
     pub checked_in_today: bool,
+    /// Freezes earned and not used yet; each covers one missed day at the next check-in.
+    pub freezes_banked: u8,
+    pub freezes_used: u32,
+    /// The current streak's days covered by a freeze, oldest first.
+    pub frozen_days: Vec<NaiveDate>,
 }
 
 impl StreakStatus {
@@ -45,6 +50,9 @@ impl StreakStatus {
             last_checkin: streak.last_checkin_day(zone.zone()),
             timezone: zone,
             checked_in_today: streak.checked_in_today(now, zone.zone()),
+            freezes_banked: streak.freezes_banked,
+            freezes_used: streak.freezes_used,
+            frozen_days: streak.frozen_days(zone.zone()),
         }
     }
 }
@@ -103,7 +111,8 @@ async fn check_in(core: &Core, learner: &Learner) -> Result<(Streak, bool), AppE
     };
     for _ in 0..16 {
         let now = Utc::now();
-        let outcome = stored.map(|s| s.streak).unwrap_or_default().check_in(now, zone);
+        let cap = domain::streak::freeze_cap(learner.tier);
+        let outcome = stored.map(|s| s.streak).unwrap_or_default().check_in(now, zone, cap);
         if !outcome.incremented {
             return Ok((outcome.streak, false));
         }

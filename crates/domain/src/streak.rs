@@ -14,9 +14,17 @@
 //! most a day can see — 23:59 and 00:01 — and the next local midnight is 24 hours after the
 //! first; only a check-in in the first hour after a 23-hour day (spring forward) just misses,
 //! and counts on any later check-in that day.
+//!
+//! Streak freezes: every 7th consecutive day earns one, banked up to [`freeze_cap`] (2 on the
+//! free tier, 3 above). At the next check-in after missed days, if enough freezes are banked,
+//! they cover those days and the streak goes on; otherwise it starts again at 1 (the bank is
+//! kept). A frozen day keeps a streak alive but does not lengthen it, so a streak is never
+//! longer than the days the learner actually checked in.
 
 use chrono::{DateTime, Days, NaiveDate, TimeDelta, Utc};
 use chrono_tz::Tz;
+
+use crate::access::Tier;
 
 /// A learner's streak as stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -27,7 +35,25 @@ pub struct Streak {
     pub last_checkin_at: Option<DateTime<Utc>>,
     /// When the one before it happened: a change within 24 hours of it is refused.
     pub previous_checkin_at: Option<DateTime<Utc>>,
+    /// Freezes earned and not used yet.
+    pub freezes_banked: u8,
+    /// Freezes ever used.
+    pub freezes_used: u32,
+    /// The current streak's frozen days among the 64 local days before the last check-in's:
+    /// bit `i` is the day `i + 1` days before it.
+    pub frozen_days: u64,
 }
+
+/// How many freezes a tier may bank.
+pub fn freeze_cap(tier: Tier) -> u8 {
+    match tier {
+        Tier::Free => 2,
+        Tier::Premium | Tier::Pro => 3,
+    }
+}
+
+/// Every this many consecutive days earn a freeze.
+const DAYS_PER_FREEZE: u32 = 7;
 
 /// At most two changes of a streak fall within this much real time.
 const GROWTH_WINDOW: TimeDelta = TimeDelta::hours(24);
@@ -51,8 +77,25 @@ impl Streak {
         self.last_checkin_at.map(|at| local_day(at, timezone))
     }
 
-    /// Checks the learner in at `now`.
-    pub fn check_in(self, now: DateTime<Utc>, timezone: Tz) -> CheckIn {
+    /// Days missed between the last check-in's local day and `today` (0 for consecutive days).
+    fn missed_before(&self, today: NaiveDate, timezone: Tz) -> Option<i64> {
+        self.last_checkin_day(timezone).map(|last| (today - last).num_days() - 1)
+    }
+
+    /// The current streak's frozen days, in `timezone`, oldest first.
+    pub fn frozen_days(&self, timezone: Tz) -> Vec<NaiveDate> {
+        let Some(last) = self.last_checkin_day(timezone) else {
+            return Vec::new();
+        };
+        (0..64u64)
+            .rev()
+            .filter(|bit| self.frozen_days & (1 << bit) != 0)
+            .filter_map(|bit| last.checked_sub_days(Days::new(bit + 1)))
+            .collect()
+    }
+
+    /// Checks the learner in at `now`; a tier banks at most `freeze_cap` freezes.
+    pub fn check_in(self, now: DateTime<Utc>, timezone: Tz, freeze_cap: u8) -> CheckIn {
         let today = local_day(now, timezone);
         let last = self.last_checkin_day(timezone);
         // Same local day, or a day that is already behind the last check-in (after a move
@@ -64,27 +107,41 @@ impl Streak {
         if self.previous_checkin_at.is_some_and(|previous| now - previous < GROWTH_WINDOW) {
             return CheckIn { streak: self, incremented: false };
         }
-        let continues = last.is_some_and(|last| last.checked_add_days(Days::new(1)) == Some(today));
-        let current = if continues { self.current.saturating_add(1) } else { 1 };
-        CheckIn {
-            streak: Streak {
-                current,
-                longest: self.longest.max(current),
-                last_checkin_at: Some(now),
-                previous_checkin_at: self.last_checkin_at,
-            },
-            incremented: true,
+        let missed = self.missed_before(today, timezone);
+        let mut next = Streak {
+            last_checkin_at: Some(now),
+            previous_checkin_at: self.last_checkin_at,
+            ..self
+        };
+        match missed {
+            // Consecutive, or every missed day covered by a banked freeze.
+            Some(missed) if missed >= 0 && missed <= i64::from(self.freezes_banked) => {
+                let covered = u8::try_from(missed).unwrap_or(u8::MAX);
+                let shift = u32::from(covered) + 1;
+                let newly_frozen = (1u64 << covered) - 1;
+                next.current = self.current.saturating_add(1);
+                next.freezes_banked = self.freezes_banked - covered;
+                next.freezes_used = self.freezes_used.saturating_add(u32::from(covered));
+                next.frozen_days = self.frozen_days.checked_shl(shift).unwrap_or(0) | newly_frozen;
+                if next.current.is_multiple_of(DAYS_PER_FREEZE) && next.freezes_banked < freeze_cap {
+                    next.freezes_banked += 1;
+                }
+            }
+            _ => {
+                next.current = 1;
+                next.frozen_days = 0;
+            }
         }
+        next.longest = self.longest.max(next.current);
+        CheckIn { streak: next, incremented: true }
     }
 
-    /// The streak as it reads at `now`: 0 once a whole local day has passed without a
-    /// check-in, even before the next check-in resets it.
+    /// The streak as it reads at `now`: 0 once more whole local days have passed without a
+    /// check-in than banked freezes can cover, even before the next check-in resets it.
     pub fn current_at(&self, now: DateTime<Utc>, timezone: Tz) -> u32 {
         let today = local_day(now, timezone);
-        match self.last_checkin_day(timezone) {
-            Some(last) if last.checked_add_days(Days::new(1)).is_some_and(|next| today <= next) => {
-                self.current
-            }
+        match self.missed_before(today, timezone) {
+            Some(missed) if missed <= i64::from(self.freezes_banked) => self.current,
             _ => 0,
         }
     }
@@ -112,7 +169,7 @@ mod tests {
     fn streak_after_in(instants: &[DateTime<Utc>], zone: Tz) -> Streak {
         instants
             .iter()
-            .fold(Streak::default(), |streak, instant| streak.check_in(*instant, zone).streak)
+            .fold(Streak::default(), |streak, instant| streak.check_in(*instant, zone, 0).streak)
     }
 
     fn streak_after(instants: &[&str], zone: &str) -> Streak {
@@ -122,15 +179,15 @@ mod tests {
 
     #[test]
     fn a_first_check_in_starts_a_streak_of_one() {
-        let outcome = Streak::default().check_in(at("2026-03-01T12:00:00Z"), Tz::UTC);
+        let outcome = Streak::default().check_in(at("2026-03-01T12:00:00Z"), Tz::UTC, 0);
         assert!(outcome.incremented);
         assert_eq!((outcome.streak.current, outcome.streak.longest), (1, 1));
     }
 
     #[test]
     fn a_second_check_in_on_the_same_local_day_changes_nothing() {
-        let first = Streak::default().check_in(at("2026-03-01T08:00:00Z"), Tz::UTC).streak;
-        let second = first.check_in(at("2026-03-01T23:59:59Z"), Tz::UTC);
+        let first = Streak::default().check_in(at("2026-03-01T08:00:00Z"), Tz::UTC, 0).streak;
+        let second = first.check_in(at("2026-03-01T23:59:59Z"), Tz::UTC, 0);
         assert!(!second.incremented);
         assert_eq!(second.streak, first);
     }
@@ -172,7 +229,7 @@ mod tests {
         let zone = tz("America/New_York");
         let before = zone.with_ymd_and_hms(2026, 3, 7, 23, 30, 0).unwrap().with_timezone(&Utc);
         let after = zone.with_ymd_and_hms(2026, 3, 8, 23, 30, 0).unwrap().with_timezone(&Utc);
-        let streak = Streak::default().check_in(before, zone).streak.check_in(after, zone);
+        let streak = Streak::default().check_in(before, zone, 0).streak.check_in(after, zone, 0);
         assert_eq!(streak.streak.current, 2);
     }
 
@@ -182,7 +239,7 @@ mod tests {
         let first = at("2026-11-01T05:30:00Z"); // 01:30 EDT
         let second = at("2026-11-01T06:30:00Z"); // 01:30 EST
         let zone = tz("America/New_York");
-        let outcome = Streak::default().check_in(first, zone).streak.check_in(second, zone);
+        let outcome = Streak::default().check_in(first, zone, 0).streak.check_in(second, zone, 0);
         assert!(!outcome.incremented);
         assert_eq!(outcome.streak.current, 1);
     }
@@ -238,9 +295,9 @@ mod tests {
         // the next check-in is Wednesday 20:00 local (Wednesday 11:00Z). In Tokyo the last
         // check-in was Tuesday 16:00, so Wednesday is the next day.
         let monday_la = Streak::default()
-            .check_in(at("2026-06-02T06:00:00Z"), tz("America/Los_Angeles"))
+            .check_in(at("2026-06-02T06:00:00Z"), tz("America/Los_Angeles"), 0)
             .streak;
-        let wednesday_tokyo = monday_la.check_in(at("2026-06-03T11:00:00Z"), tz("Asia/Tokyo"));
+        let wednesday_tokyo = monday_la.check_in(at("2026-06-03T11:00:00Z"), tz("Asia/Tokyo"), 0);
         assert!(wednesday_tokyo.incremented);
         assert_eq!(wednesday_tokyo.streak.current, 2);
     }
@@ -251,12 +308,12 @@ mod tests {
         // Monday 20:00 local (Tuesday 03:00Z): in Los Angeles both are Monday, nothing changes.
         let tokyo = tz("Asia/Tokyo");
         let la = tz("America/Los_Angeles");
-        let tuesday_tokyo = Streak::default().check_in(at("2026-06-01T23:00:00Z"), tokyo).streak;
-        let monday_la = tuesday_tokyo.check_in(at("2026-06-02T03:00:00Z"), la);
+        let tuesday_tokyo = Streak::default().check_in(at("2026-06-01T23:00:00Z"), tokyo, 0).streak;
+        let monday_la = tuesday_tokyo.check_in(at("2026-06-02T03:00:00Z"), la, 0);
         assert!(!monday_la.incremented);
         assert_eq!(monday_la.streak.current, 1);
         // The next Los Angeles day counts once.
-        let tuesday_la = monday_la.streak.check_in(at("2026-06-02T16:00:00Z"), la);
+        let tuesday_la = monday_la.streak.check_in(at("2026-06-02T16:00:00Z"), la, 0);
         assert_eq!((tuesday_la.streak.current, tuesday_la.incremented), (2, true));
     }
 
@@ -284,7 +341,7 @@ mod tests {
         for hour in 0..48 {
             let now = start + TimeDelta::hours(hour);
             let zone = zones[usize::try_from(hour).unwrap() % zones.len()];
-            streak = streak.check_in(now, tz(zone)).streak;
+            streak = streak.check_in(now, tz(zone), 0).streak;
         }
         // 48 hours: two changes per 24 hours at most (4), whatever the zones did.
         assert!(streak.current <= 4, "{streak:?}");
@@ -302,11 +359,11 @@ mod tests {
         assert_eq!(streak.current, 2);
         let third = local(9, 0, 0, 30);
         assert!(third - local(7, 23, 59, 0) < GROWTH_WINDOW);
-        let refused = streak.check_in(third, zone);
+        let refused = streak.check_in(third, zone, 0);
         assert!(!refused.incremented);
         assert_eq!(refused.streak, streak);
         // Later that local day it counts.
-        let counted = streak.check_in(local(9, 8, 0, 0), zone);
+        let counted = streak.check_in(local(9, 8, 0, 0), zone, 0);
         assert!(counted.incremented);
         assert_eq!(counted.streak.current, 3);
     }
@@ -459,7 +516,7 @@ mod tests {
             let mut streak = Streak::default();
             let mut reference = Reference::default();
             for now in instants {
-                let outcome = streak.check_in(*now, zone);
+                let outcome = streak.check_in(*now, zone, 0);
                 let local = now.with_timezone(&zone);
                 prop_assert_eq!(
                     outcome.incremented,
@@ -542,7 +599,7 @@ mod tests {
                 let mut streak = Streak::default();
                 for step in steps {
                     now += chrono::Duration::seconds(step);
-                    streak = streak.check_in(now, tz(zone)).streak;
+                    streak = streak.check_in(now, tz(zone), 0).streak;
                     prop_assert!(streak.longest >= streak.current);
                     prop_assert!(streak.current >= 1);
                 }
@@ -564,7 +621,7 @@ mod tests {
                 let mut changes: Vec<DateTime<Utc>> = Vec::new();
                 for (step, zone) in steps {
                     now += TimeDelta::seconds(step);
-                    let outcome = streak.check_in(now, tz(zone));
+                    let outcome = streak.check_in(now, tz(zone), 0);
                     if outcome.incremented {
                         changes.push(now);
                     }
@@ -609,6 +666,96 @@ mod tests {
                     instants.push(now);
                 }
                 agrees_with_the_reference(*zone, &instants, TimeDelta::seconds(read_after))?;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod freeze_tests {
+    use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+    use chrono_tz::Tz;
+    use proptest::prelude::*;
+
+    use super::{Streak, freeze_cap, local_day};
+    use crate::access::Tier;
+
+    fn noon(day: u32) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&format!("2026-03-{day:02}T12:00:00Z"))
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn checked_in_on(days: &[u32], cap: u8) -> Streak {
+        days.iter()
+            .fold(Streak::default(), |streak, day| streak.check_in(noon(*day), Tz::UTC, cap).streak)
+    }
+
+    #[test]
+    fn seven_days_in_a_row_earn_a_freeze_that_covers_one_missed_day() {
+        let week = checked_in_on(&[1, 2, 3, 4, 5, 6, 7], freeze_cap(Tier::Free));
+        assert_eq!((week.current, week.freezes_banked), (7, 1));
+        // Day 8 is missed: on day 9, before checking in, the streak still reads 7 (at risk).
+        assert_eq!(week.current_at(noon(9) - TimeDelta::hours(3), Tz::UTC), 7);
+        let covered = week.check_in(noon(9), Tz::UTC, freeze_cap(Tier::Free)).streak;
+        assert_eq!((covered.current, covered.freezes_banked, covered.freezes_used), (8, 0, 1));
+        assert_eq!(covered.frozen_days(Tz::UTC), [NaiveDate::from_ymd_opt(2026, 3, 8).unwrap()]);
+        let later = covered.check_in(noon(10), Tz::UTC, 2).streak;
+        assert_eq!(later.frozen_days(Tz::UTC), [NaiveDate::from_ymd_opt(2026, 3, 8).unwrap()]);
+    }
+
+    #[test]
+    fn two_missed_days_with_one_freeze_start_the_streak_again_and_keep_the_freeze() {
+        let week = checked_in_on(&[1, 2, 3, 4, 5, 6, 7], 2);
+        assert_eq!(week.current_at(noon(10) - TimeDelta::hours(3), Tz::UTC), 0);
+        let restarted = week.check_in(noon(10), Tz::UTC, 2).streak;
+        assert_eq!((restarted.current, restarted.longest), (1, 7));
+        assert_eq!((restarted.freezes_banked, restarted.freezes_used), (1, 0));
+        assert!(restarted.frozen_days(Tz::UTC).is_empty());
+    }
+
+    #[test]
+    fn the_bank_holds_two_freezes_on_the_free_tier_and_three_above() {
+        let days: Vec<u32> = (1..=28).collect();
+        assert_eq!(checked_in_on(&days, freeze_cap(Tier::Free)).freezes_banked, 2);
+        assert_eq!(checked_in_on(&days, freeze_cap(Tier::Premium)).freezes_banked, 3);
+        assert_eq!(checked_in_on(&days, freeze_cap(Tier::Pro)).freezes_banked, 3);
+    }
+
+    proptest! {
+        /// Random check-ins (gaps from minutes to four days), in timezones with daylight saving
+        /// changes and odd offsets, with any bank size: the streak is exactly the check-ins of
+        /// its run, never more days than the run spans, and frozen days were paid for.
+        #[test]
+        fn freezes_never_make_a_streak_longer_than_the_days_it_covers(
+            steps in proptest::collection::vec(600i64..(4 * 86_400 + 7_200), 1..120),
+            zone in prop_oneof![Just("America/New_York"), Just("Australia/Adelaide"),
+                Just("Pacific/Chatham"), Just("UTC")],
+            cap in 0u8..=3,
+        ) {
+            let zone: Tz = zone.parse().unwrap();
+            let mut now = DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z").unwrap().with_timezone(&Utc);
+            let mut streak = Streak::default();
+            let (mut run, mut run_start) = (0u32, local_day(now, zone));
+            for step in steps {
+                now += TimeDelta::seconds(step);
+                let before = streak;
+                let outcome = streak.check_in(now, zone, cap);
+                streak = outcome.streak;
+                if outcome.incremented {
+                    if streak.current == 1 {
+                        (run, run_start) = (1, local_day(now, zone));
+                    } else {
+                        run += 1;
+                    }
+                }
+                prop_assert_eq!(streak.current, run);
+                let spanned = (local_day(now, zone) - run_start).num_days() + 1;
+                prop_assert!(i64::from(streak.current) <= spanned);
+                prop_assert!(streak.freezes_banked <= cap);
+                prop_assert!(streak.frozen_days(zone).len() as u32 <= streak.freezes_used);
+                prop_assert!(streak.freezes_used >= before.freezes_used);
+                prop_assert!(streak.longest >= streak.current);
             }
         }
     }

@@ -390,6 +390,11 @@ pub struct StreakView {
     pub last_checkin: Option<NaiveDate>,
     pub timezone: String,
     pub checked_in_today: bool,
+    /// Freezes earned (one per 7 days in a row) and not used yet: each covers one missed day.
+    pub freezes_banked: u8,
+    pub freezes_used: u32,
+    /// The current streak's days covered by a freeze, oldest first.
+    pub frozen_days: Vec<NaiveDate>,
     /// For check_in: whether this check-in grew the streak.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub incremented: Option<bool>,
@@ -403,6 +408,9 @@ impl StreakView {
             last_checkin: streak.last_checkin,
             timezone: streak.timezone.name().to_owned(),
             checked_in_today: streak.checked_in_today,
+            freezes_banked: streak.freezes_banked,
+            freezes_used: streak.freezes_used,
+            frozen_days: streak.frozen_days,
             incremented,
         }
     }

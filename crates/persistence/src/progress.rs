@@ -126,6 +126,10 @@ impl Database {
                 longest: u32::try_from(row.longest).map_err(corrupt)?,
                 last_checkin_at: row.last_checkin_at,
                 previous_checkin_at: row.previous_checkin_at,
+                freezes_banked: u8::try_from(row.freezes_banked).map_err(corrupt)?,
+                freezes_used: u32::try_from(row.freezes_used).map_err(corrupt)?,
+                // The bits as stored: a bit set, not a number.
+                frozen_days: row.frozen_days.cast_unsigned(),
             },
             version: row.version,
         }))
@@ -143,6 +147,9 @@ impl Database {
         let now = Utc::now();
         let current = i32::try_from(next.current).map_err(corrupt)?;
         let longest = i32::try_from(next.longest).map_err(corrupt)?;
+        let freezes_banked = i16::from(next.freezes_banked);
+        let freezes_used = i32::try_from(next.freezes_used).map_err(corrupt)?;
+        let frozen_days = next.frozen_days.cast_signed();
         match expected {
             None => {
                 let row = streak::ActiveModel {
@@ -152,6 +159,9 @@ impl Database {
                     last_checkin: Set(Some(local_day)),
                     last_checkin_at: Set(next.last_checkin_at),
                     previous_checkin_at: Set(next.previous_checkin_at),
+                    freezes_banked: Set(freezes_banked),
+                    freezes_used: Set(freezes_used),
+                    frozen_days: Set(frozen_days),
                     version: Set(1),
                     updated_at: Set(now),
                 };
@@ -169,6 +179,9 @@ impl Database {
                         streak::Column::PreviousCheckinAt,
                         Expr::val(next.previous_checkin_at),
                     )
+                    .col_expr(streak::Column::FreezesBanked, Expr::val(freezes_banked))
+                    .col_expr(streak::Column::FreezesUsed, Expr::val(freezes_used))
+                    .col_expr(streak::Column::FrozenDays, Expr::val(frozen_days))
                     .col_expr(streak::Column::Version, Expr::col(streak::Column::Version).add(1))
                     .col_expr(streak::Column::UpdatedAt, Expr::val(now))
                     .filter(streak::Column::UserId.eq(user_id))

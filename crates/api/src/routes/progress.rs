@@ -68,6 +68,13 @@ pub struct StreakView {
     pub last_checkin: Option<NaiveDate>,
     pub timezone: String,
     pub checked_in_today: bool,
+    /// Streak freezes earned (one per 7 days in a row; at most 2 on free, 3 on premium and
+    /// pro) and not used yet: each covers one missed day at the next check-in.
+    pub freezes_banked: u8,
+    /// Freezes used so far.
+    pub freezes_used: u32,
+    /// The current streak's days covered by a freeze (YYYY-MM-DD, oldest first).
+    pub frozen_days: Vec<NaiveDate>,
 }
 
 /// The streak after a check-in.
@@ -78,6 +85,13 @@ pub struct CheckInResult {
     pub last_checkin: Option<NaiveDate>,
     pub timezone: String,
     pub checked_in_today: bool,
+    /// Streak freezes earned (one per 7 days in a row; at most 2 on free, 3 on premium and
+    /// pro) and not used yet: each covers one missed day at the next check-in.
+    pub freezes_banked: u8,
+    /// Freezes used so far.
+    pub freezes_used: u32,
+    /// The current streak's days covered by a freeze (YYYY-MM-DD, oldest first).
+    pub frozen_days: Vec<NaiveDate>,
     /// False when the learner had already checked in today.
     pub incremented: bool,
 }
@@ -89,6 +103,9 @@ fn streak_view(streak: StreakStatus) -> StreakView {
         last_checkin: streak.last_checkin,
         timezone: streak.timezone.name().to_owned(),
         checked_in_today: streak.checked_in_today,
+        freezes_banked: streak.freezes_banked,
+        freezes_used: streak.freezes_used,
+        frozen_days: streak.frozen_days,
     }
 }
 
@@ -184,6 +201,9 @@ pub async fn record_checkin(
         last_checkin: view.last_checkin,
         timezone: view.timezone,
         checked_in_today: view.checked_in_today,
+        freezes_banked: view.freezes_banked,
+        freezes_used: view.freezes_used,
+        frozen_days: view.frozen_days,
         incremented,
     }))
 }

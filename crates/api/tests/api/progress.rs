@@ -16,10 +16,7 @@ async fn complete(app: &TestApp, user: &TestUser, chapter: &str) -> (u16, Value)
 
 /// Sets the learner's stored streak as if the last check-in was `days_ago` days ago.
 async fn streak_from(app: &TestApp, user: &TestUser, current: u32, days_ago: i64) {
-    let at = Utc::now() - Duration::days(days_ago);
-    let streak =
-        Streak { current, longest: current, last_checkin_at: Some(at), previous_checkin_at: None };
-    assert!(app.db.replace_streak(user.id, None, streak, at.date_naive()).await.unwrap());
+    streak_with_freezes(app, user, current, days_ago, 0).await;
 }
 
 #[tokio::test]
@@ -350,6 +347,7 @@ async fn check_in_after_a_timezone_hop(previous_change_hours_ago: i64) -> (Optio
         longest: 5,
         last_checkin_at: Some(now - Duration::hours(2)),
         previous_checkin_at: Some(now - Duration::hours(previous_change_hours_ago)),
+        ..Streak::default()
     };
     assert!(app.db.replace_streak(learner.id, None, streak, now.date_naive()).await.unwrap());
     let zone = zone_where_a_day_began_in_the_last_two_hours();
@@ -368,4 +366,84 @@ async fn changing_timezone_cannot_grow_a_streak_more_than_twice_in_24_hours() {
 #[tokio::test]
 async fn the_same_timezone_hop_grows_the_streak_when_the_change_before_last_is_a_day_old() {
     assert_eq!(check_in_after_a_timezone_hop(25).await, (Some(6), json!(true)));
+}
+
+/// Sets the learner's stored streak: `current` days, the last check-in `days_ago` days ago,
+/// `banked` freezes.
+async fn streak_with_freezes(
+    app: &TestApp,
+    user: &TestUser,
+    current: u32,
+    days_ago: i64,
+    banked: u8,
+) {
+    let at = Utc::now() - Duration::days(days_ago);
+    let streak = Streak {
+        current,
+        longest: current,
+        last_checkin_at: Some(at),
+        freezes_banked: banked,
+        ..Streak::default()
+    };
+    assert!(app.db.replace_streak(user.id, None, streak, at.date_naive()).await.unwrap());
+}
+
+async fn check_in(app: &TestApp, user: &TestUser) -> Value {
+    let (status, body) = app
+        .send(app.client.post(app.url("/api/v1/streaks/me/checkin")).bearer_auth(&user.token))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test]
+async fn the_seventh_day_in_a_row_earns_a_streak_freeze() {
+    let app = spawn_app().await;
+    let learner = app.learner(Tier::Free).await;
+    streak_with_freezes(&app, &learner, 6, 1, 0).await;
+    let body = check_in(&app, &learner).await;
+    assert_eq!(
+        (body["current_streak"].as_u64(), body["freezes_banked"].as_u64()),
+        (Some(7), Some(1))
+    );
+}
+
+#[tokio::test]
+async fn a_banked_freeze_covers_one_missed_day_at_the_next_check_in() {
+    let app = spawn_app().await;
+    let learner = app.learner(Tier::Free).await;
+    // Checked in the day before yesterday with a freeze banked: yesterday was missed.
+    streak_with_freezes(&app, &learner, 7, 2, 1).await;
+    let (_, before) = app.get_as(&learner, "/api/v1/streaks/me").await;
+    assert_eq!(
+        before["current_streak"], 7,
+        "a missed day a freeze can cover does not zero the streak"
+    );
+    let body = check_in(&app, &learner).await;
+    assert_eq!(body["current_streak"], 8);
+    assert_eq!(
+        (body["freezes_banked"].as_u64(), body["freezes_used"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let yesterday = (Utc::now() - Duration::days(1)).date_naive().to_string();
+    assert_eq!(body["frozen_days"], json!([yesterday]));
+    let (_, streak) = app.get_as(&learner, "/api/v1/streaks/me").await;
+    assert_eq!(streak["frozen_days"], json!([yesterday]));
+}
+
+#[tokio::test]
+async fn two_missed_days_with_one_freeze_start_the_streak_again() {
+    let app = spawn_app().await;
+    let learner = app.learner(Tier::Free).await;
+    streak_with_freezes(&app, &learner, 7, 3, 1).await;
+    let body = check_in(&app, &learner).await;
+    assert_eq!(
+        (body["current_streak"].as_u64(), body["longest_streak"].as_u64()),
+        (Some(1), Some(7))
+    );
+    assert_eq!(
+        (body["freezes_banked"].as_u64(), body["freezes_used"].as_u64()),
+        (Some(1), Some(0))
+    );
+    assert_eq!(body["frozen_days"], json!([]));
 }

@@ -123,12 +123,8 @@ async fn one_submission_id_sent_concurrently_with_different_answers_stores_one_a
 async fn check_ins_racing_quiz_submissions_count_the_day_once(app: &TestApp) {
     let learner = app.learner(Tier::Free).await;
     let yesterday = Utc::now() - Duration::days(1);
-    let streak = Streak {
-        current: 3,
-        longest: 3,
-        last_checkin_at: Some(yesterday),
-        previous_checkin_at: None,
-    };
+    let streak =
+        Streak { current: 3, longest: 3, last_checkin_at: Some(yesterday), ..Streak::default() };
     assert!(app.db.replace_streak(learner.id, None, streak, yesterday.date_naive()).await.unwrap());
     let (quiz, source) = first_quiz(app, &learner).await;
     let submit_url = app.url(&format!("/api/v1/quizzes/{}/submit", quiz["id"].as_str().unwrap()));

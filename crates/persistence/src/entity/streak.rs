@@ -12,6 +12,10 @@ pub struct Model {
     pub last_checkin_at: Option<DateTimeUtc>,
     /// The change before the last one (at most two fall within 24 hours).
     pub previous_checkin_at: Option<DateTimeUtc>,
+    pub freezes_banked: i16,
+    pub freezes_used: i32,
+    /// The current streak's frozen days, a bit per day (`domain::Streak::frozen_days`).
+    pub frozen_days: i64,
     pub version: i32,
     pub updated_at: DateTimeUtc,
 }
