@@ -17,7 +17,7 @@ use quick_cache::sync::Cache;
 use serde::Deserialize;
 use url::Url;
 
-use crate::authorization::OAuthError;
+use crate::oauth_protocol::{OAuthError, check_redirect_uri};
 
 const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_DOCUMENT_BYTES: usize = 64 * 1024;
@@ -195,7 +195,7 @@ impl ClientDocuments {
             return Err(refused("The metadata document lists no redirect_uris."));
         }
         for uri in &document.redirect_uris {
-            crate::authorization::check_redirect_uri(uri)
+            check_redirect_uri(uri)
                 .map_err(|error| refused(format!("The metadata document's {error}")))?;
         }
         let name = document.client_name.map(|name| name.trim().to_owned());

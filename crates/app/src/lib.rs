@@ -24,6 +24,7 @@ mod error;
 mod expiring;
 mod health;
 mod input;
+mod oauth_protocol;
 mod probe_cache;
 mod progress;
 mod quizzes;

@@ -123,7 +123,8 @@ impl Streak {
                 next.freezes_banked = self.freezes_banked - covered;
                 next.freezes_used = self.freezes_used.saturating_add(u32::from(covered));
                 next.frozen_days = self.frozen_days.checked_shl(shift).unwrap_or(0) | newly_frozen;
-                if next.current.is_multiple_of(DAYS_PER_FREEZE) && next.freezes_banked < freeze_cap {
+                if next.current.is_multiple_of(DAYS_PER_FREEZE) && next.freezes_banked < freeze_cap
+                {
                     next.freezes_banked += 1;
                 }
             }

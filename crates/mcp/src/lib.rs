@@ -10,6 +10,7 @@
 //! Sign-in itself (registration, the pages, tokens) is the authorization server's, in `api`.
 
 mod auth;
+mod documents;
 mod errors;
 mod prompts;
 mod resources;

@@ -5,7 +5,7 @@ use app::{App, AppError, Caller, RenderedPage};
 use rmcp::model::{JsonObject, MetaObject, Resource, ResourceContents};
 use serde_json::{Value, json};
 
-use crate::tools::ChapterDocument;
+use crate::documents::{ChapterDocument, chapter_page, outline_document};
 
 /// The quiz widget for ChatGPT (the Apps SDK's `openai/outputTemplate`) …
 pub(crate) const QUIZ_WIDGET_URI: &str = "ui://widget/quiz.html";
@@ -19,7 +19,7 @@ const CHAPTER_PREFIX: &str = "course://chapters/";
 
 /// The chapters the caller can open, then the widget.
 pub(crate) async fn list(app: &App, caller: &Caller) -> Result<Vec<Resource>, AppError> {
-    let outline = crate::tools::outline_document(app, caller).await?;
+    let outline = outline_document(app, caller).await?;
     let chapters = outline.get("items").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut resources: Vec<Resource> = chapters
         .iter()
@@ -77,7 +77,7 @@ pub(crate) async fn read(
     let Some(slug) = uri.strip_prefix(CHAPTER_PREFIX) else {
         return Ok(None);
     };
-    let page: RenderedPage = crate::tools::chapter_page(app, caller, "uri", slug).await?;
+    let page: RenderedPage = chapter_page(app, caller, "uri", slug).await?;
     let document: ChapterDocument =
         serde_json::from_slice(&page.json).map_err(AppError::internal)?;
     Ok(Some(ResourceContents::text(document.content, uri).with_mime_type("text/markdown")))

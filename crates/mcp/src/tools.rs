@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use app::{App, AppError, Caller, RenderedPage};
+use app::{App, AppError, Caller};
 use rmcp::handler::server::common::{schema_for_input, schema_for_output};
 use rmcp::model::{CallToolResult, JsonObject, MetaObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
@@ -13,11 +13,12 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use crate::documents::{chapter_page, outline_document};
 use crate::errors::tool_error;
 use crate::resources::{QUIZ_APP_URI, QUIZ_WIDGET_URI};
 use crate::views::{
-    AccessAnswer, AnswerValue, ChapterDetail, ChapterList, ChapterSummary, Progress, QuizResults,
-    QuizView, SearchAnswer, StreakView, SubmissionResult,
+    AccessAnswer, AnswerValue, ChapterDetail, ChapterList, Progress, QuizResults, QuizView,
+    SearchAnswer, StreakView, SubmissionResult,
 };
 
 /// No arguments.
@@ -277,58 +278,6 @@ pub(crate) async fn call(
         _ => return None,
     };
     Some(result.map_or_else(tool_error, CallToolResult::structured))
-}
-
-/// The outline document (the REST door's `GET /chapters` body), from the shared cache.
-pub(crate) async fn outline_document(app: &App, caller: &Caller) -> Result<Value, AppError> {
-    let course = app.course();
-    let policy = course.policy();
-    let json = course
-        .outline(caller.tier, |chapters| {
-            let items: Vec<ChapterSummary> = chapters
-                .iter()
-                .map(|chapter| ChapterSummary::new(chapter, caller.tier, policy))
-                .collect();
-            let list = ChapterList { total: items.len(), items };
-            serde_json::to_vec(&list).map(Into::into).map_err(AppError::internal)
-        })
-        .await?;
-    serde_json::from_slice(&json).map_err(AppError::internal)
-}
-
-/// The chapter `text` names as its document (the REST door's `GET /chapters/{ref}` body),
-/// from the shared cache; `field` names the argument in errors.
-pub(crate) async fn chapter_page(
-    app: &App,
-    caller: &Caller,
-    field: &str,
-    text: &str,
-) -> Result<RenderedPage, AppError> {
-    app.course()
-        .chapter(caller, field, text, |found| {
-            let chapter = found.chapter;
-            RenderedPage::render(&ChapterDetail {
-                id: chapter.id,
-                slug: chapter.slug.clone(),
-                title: chapter.title.clone(),
-                order: chapter.order,
-                difficulty_level: chapter.difficulty.as_str().to_owned(),
-                estimated_minutes: chapter.estimated_minutes,
-                word_count: chapter.word_count,
-                content: found.content,
-                content_sha256: chapter.content_sha256.clone(),
-                quiz_id: found.quiz_id,
-                previous_chapter_id: found.previous.map(|c| c.id),
-                next_chapter_id: found.next.map(|c| c.id),
-            })
-        })
-        .await
-}
-
-/// The part of a chapter document a resource serves.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ChapterDocument {
-    pub content: String,
 }
 
 async fn outline(app: &App, caller: &Caller, raw: Option<JsonObject>) -> Result<Value, AppError> {
