@@ -41,8 +41,9 @@ fmt:
 ## or async stacks, and each door (HTTP, MCP) reaches the rest only through the application layer
 ## and never through the other door.
 ## Fails closed: if cargo cannot list the dependencies, nothing was checked and it says so.
-# door_reaches_only_app <door crate> <the other door>: fails unless the door depends on
-# companion-app and on none of the lower crates nor the other door directly.
+# door_reaches_only_app <crate> <crates it must not use>: fails unless the crate (a door, or the
+# views the doors share) depends on companion-app and on none of the lower crates nor the
+# named ones directly.
 door_reaches_only_app = direct=$$($(CARGO) tree --locked -p $(1) -e normal --depth 1 --prefix none --format '{p}') \
 	  || { echo "check-layers: cargo tree failed, the layering was NOT checked" >&2; exit 1; }; \
 	grep -q '^companion-app ' <<<"$$direct" \
@@ -63,6 +64,7 @@ check-layers:
 	done; echo "layering ok: companion-domain depends on none of sea-orm, actix-web, rust-s3, tokio"
 	@$(call door_reaches_only_app,companion-api,companion-mcp)
 	@$(call door_reaches_only_app,companion-mcp,companion-api)
+	@$(call door_reaches_only_app,companion-views,companion-api companion-mcp)
 
 migrate: build
 	$(BIN) migrate

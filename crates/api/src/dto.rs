@@ -2,12 +2,10 @@
 
 use std::borrow::Cow;
 
-use app::ChapterRecord;
-use domain::{AccessPolicy, Difficulty, TextKind, Tier};
+use domain::TextKind;
 use paperclip::actix::Apiv2Schema;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Value, json};
-use uuid::Uuid;
 use validator::ValidationError;
 
 /// A failed rule in validator's terms, with the domain's message.
@@ -25,35 +23,6 @@ pub(crate) fn check_multiline(text: &str) -> Result<(), ValidationError> {
     domain::check_text(text, TextKind::Multiline).map_err(|message| rule("text", message))
 }
 
-/// A learner's plan: free, premium or pro.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Apiv2Schema)]
-#[serde(rename_all = "lowercase")]
-pub enum TierName {
-    Free,
-    Premium,
-    Pro,
-}
-
-impl From<Tier> for TierName {
-    fn from(tier: Tier) -> Self {
-        match tier {
-            Tier::Free => Self::Free,
-            Tier::Premium => Self::Premium,
-            Tier::Pro => Self::Pro,
-        }
-    }
-}
-
-impl From<TierName> for Tier {
-    fn from(tier: TierName) -> Self {
-        match tier {
-            TierName::Free => Self::Free,
-            TierName::Premium => Self::Premium,
-            TierName::Pro => Self::Pro,
-        }
-    }
-}
-
 /// What a user may administer: student or admin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Apiv2Schema)]
 #[serde(rename_all = "lowercase")]
@@ -67,61 +36,6 @@ impl From<domain::Role> for RoleName {
         match role {
             domain::Role::Student => Self::Student,
             domain::Role::Admin => Self::Admin,
-        }
-    }
-}
-
-/// Difficulty label a chapter's author gave it.
-#[derive(Debug, Clone, Copy, Serialize, Apiv2Schema)]
-#[serde(rename_all = "snake_case")]
-pub enum DifficultyLevel {
-    Beginner,
-    Intermediate,
-    Advanced,
-}
-
-impl From<Difficulty> for DifficultyLevel {
-    fn from(difficulty: Difficulty) -> Self {
-        match difficulty {
-            Difficulty::Beginner => Self::Beginner,
-            Difficulty::Intermediate => Self::Intermediate,
-            Difficulty::Advanced => Self::Advanced,
-        }
-    }
-}
-
-/// A chapter's metadata, without its content, and whether the caller may open it.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct ChapterSummary {
-    pub id: Uuid,
-    pub slug: String,
-    pub title: String,
-    /// Position in the course, from 1.
-    pub order: u32,
-    pub difficulty_level: DifficultyLevel,
-    /// Estimated reading time in minutes.
-    pub estimated_minutes: u32,
-    pub word_count: u32,
-    /// True when the caller's tier does not open this chapter.
-    pub locked: bool,
-    /// The lowest tier that opens this chapter.
-    pub required_tier: TierName,
-}
-
-impl ChapterSummary {
-    /// The summary as seen by a learner of `tier`.
-    pub(crate) fn new(chapter: &ChapterRecord, tier: Tier, policy: AccessPolicy) -> Self {
-        let access = policy.decide(tier, chapter.order);
-        Self {
-            id: chapter.id,
-            slug: chapter.slug.clone(),
-            title: chapter.title.clone(),
-            order: chapter.order,
-            difficulty_level: chapter.difficulty.into(),
-            estimated_minutes: chapter.estimated_minutes,
-            word_count: chapter.word_count,
-            locked: !access.granted,
-            required_tier: access.required_tier.into(),
         }
     }
 }

@@ -5,7 +5,7 @@ use app::{App, AppError, Caller, RenderedPage};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::views::{ChapterDetail, ChapterList, ChapterSummary};
+use views::{ChapterDetail, ChapterList};
 
 /// The outline document (the REST door's `GET /chapters` body), from the shared cache.
 pub(crate) async fn outline_document(app: &App, caller: &Caller) -> Result<Value, AppError> {
@@ -13,11 +13,7 @@ pub(crate) async fn outline_document(app: &App, caller: &Caller) -> Result<Value
     let policy = course.policy();
     let json = course
         .outline(caller.tier, |chapters| {
-            let items: Vec<ChapterSummary> = chapters
-                .iter()
-                .map(|chapter| ChapterSummary::new(chapter, caller.tier, policy))
-                .collect();
-            let list = ChapterList { total: items.len(), items };
+            let list = ChapterList::new(chapters, caller.tier, policy);
             serde_json::to_vec(&list).map(Into::into).map_err(AppError::internal)
         })
         .await?;
@@ -33,23 +29,7 @@ pub(crate) async fn chapter_page(
     text: &str,
 ) -> Result<RenderedPage, AppError> {
     app.course()
-        .chapter(caller, field, text, |found| {
-            let chapter = found.chapter;
-            RenderedPage::render(&ChapterDetail {
-                id: chapter.id,
-                slug: chapter.slug.clone(),
-                title: chapter.title.clone(),
-                order: chapter.order,
-                difficulty_level: chapter.difficulty.as_str().to_owned(),
-                estimated_minutes: chapter.estimated_minutes,
-                word_count: chapter.word_count,
-                content: found.content,
-                content_sha256: chapter.content_sha256.clone(),
-                quiz_id: found.quiz_id,
-                previous_chapter_id: found.previous.map(|c| c.id),
-                next_chapter_id: found.next.map(|c| c.id),
-            })
-        })
+        .chapter(caller, field, text, |found| RenderedPage::render(&ChapterDetail::from(found)))
         .await
 }
 

@@ -2,8 +2,8 @@
 //! tutoring prompts and chapters as resources, over streamable HTTP at `/mcp` (rmcp, mounted in
 //! Actix by rmcp-actix-web, stateless so that any replica answers any request).
 //!
-//! What lives here: the tool catalogue (names, schemas, annotations), argument parsing, the
-//! views tools answer with, `AppError` → tool error results, the prompts and resources, the
+//! What lives here: the tool catalogue (names, schemas, annotations), argument parsing,
+//! `AppError` → tool error results, the prompts and resources, the
 //! bearer check in front of `/mcp` and its protected-resource metadata (RFC 9728).
 //! What does not: any rule. Each tool calls one `app` service method, the same one its REST
 //! twin calls, so tiers, ownership, validation and rate limits are the same at both doors.
@@ -16,7 +16,6 @@ mod prompts;
 mod resources;
 mod server;
 mod tools;
-mod views;
 
 use std::sync::Arc;
 

@@ -12,14 +12,14 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use views::{
+    AccessCheckResponse, AnswerValue, ChapterDetail, ChapterList, CheckInResult, Progress,
+    QuizResults, QuizView, SearchResults, StreakView, SubmissionResult,
+};
 
 use crate::documents::{chapter_page, outline_document};
 use crate::errors::tool_error;
 use crate::resources::{QUIZ_APP_URI, QUIZ_WIDGET_URI};
-use crate::views::{
-    AccessAnswer, AnswerValue, ChapterDetail, ChapterList, Progress, QuizResults, QuizView,
-    SearchAnswer, StreakView, SubmissionResult,
-};
 
 /// No arguments.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -169,7 +169,7 @@ pub(crate) fn catalogue() -> Vec<Tool> {
              ids. A chapter above the learner's tier is an error `upgrade_required` with the \
              upgrade URL. Opening a chapter makes it the learner's current chapter.",
         ),
-        tool::<SearchArguments, SearchAnswer>(
+        tool::<SearchArguments, SearchResults>(
             "search_course",
             "Search the course",
             Nature::Read,
@@ -217,7 +217,7 @@ pub(crate) fn catalogue() -> Vec<Tool> {
             "Record that the learner finished a chapter (by slug or id); marking it again \
              changes nothing. Returns the updated progress.",
         ),
-        tool::<NoArguments, StreakView>(
+        tool::<NoArguments, CheckInResult>(
             "check_in",
             "Daily check-in",
             Nature::IdempotentWrite,
@@ -230,7 +230,7 @@ pub(crate) fn catalogue() -> Vec<Tool> {
             Nature::Read,
             "The learner's current and longest daily streak and whether they checked in today.",
         ),
-        tool::<AccessArguments, AccessAnswer>(
+        tool::<AccessArguments, AccessCheckResponse>(
             "check_access",
             "Check access",
             Nature::Read,
@@ -312,7 +312,7 @@ fn search(app: &App, caller: &Caller, raw: Option<JsonObject>) -> Result<Value, 
             other => other,
         }
     })?;
-    answer(&SearchAnswer::from(found))
+    answer(&SearchResults::from(found))
 }
 
 async fn get_quiz(app: &App, caller: &Caller, raw: Option<JsonObject>) -> Result<Value, AppError> {
@@ -356,12 +356,12 @@ async fn complete(app: &App, caller: &Caller, raw: Option<JsonObject>) -> Result
 async fn check_in(app: &App, caller: &Caller, raw: Option<JsonObject>) -> Result<Value, AppError> {
     let NoArguments {} = arguments(raw)?;
     let (streak, incremented) = app.progress().check_in(caller, "me").await?;
-    answer(&StreakView::new(streak, Some(incremented)))
+    answer(&CheckInResult::new(streak, incremented))
 }
 
 async fn streak(app: &App, caller: &Caller, raw: Option<JsonObject>) -> Result<Value, AppError> {
     let NoArguments {} = arguments(raw)?;
-    answer(&StreakView::new(app.progress().streak(caller, "me").await?, None))
+    answer(&StreakView::from(app.progress().streak(caller, "me").await?))
 }
 
 async fn check_access(
@@ -370,5 +370,5 @@ async fn check_access(
     raw: Option<JsonObject>,
 ) -> Result<Value, AppError> {
     let AccessArguments { resource } = arguments(raw)?;
-    answer(&AccessAnswer::from(app.access().check(caller, &resource, None).await?))
+    answer(&AccessCheckResponse::from(app.access().check(caller, &resource, None).await?))
 }

@@ -6,9 +6,10 @@ use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
+use views::{AccessCheckResponse, TierName};
 
 use crate::auth::Caller;
-use crate::dto::{TierName, UUID_PATTERN, user_parameter};
+use crate::dto::{UUID_PATTERN, user_parameter};
 use crate::error::ApiError;
 use crate::openapi::{Facts, Operation, RequestBody};
 use crate::state::AppState;
@@ -21,20 +22,6 @@ pub struct AccessCheckRequest {
     pub resource: String,
     /// Admins only: check for this user instead of the caller.
     pub user_id: Option<Uuid>,
-}
-
-/// Whether the user may open the resource, and what would open it.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct AccessCheckResponse {
-    pub access_granted: bool,
-    /// The user's tier.
-    pub tier: TierName,
-    /// The lowest tier that opens the resource.
-    pub required_tier: TierName,
-    /// For a human.
-    pub reason: String,
-    /// Where to upgrade; present when access is refused.
-    pub upgrade_url: Option<String>,
 }
 
 /// A user's tier.
@@ -75,13 +62,7 @@ pub async fn check_access(
 ) -> Result<Json<AccessCheckResponse>, ApiError> {
     let request = body.into_inner();
     let check = state.app.access().check(&caller, &request.resource, request.user_id).await?;
-    Ok(Json(AccessCheckResponse {
-        access_granted: check.granted,
-        tier: check.tier.into(),
-        required_tier: check.required_tier.into(),
-        reason: check.reason,
-        upgrade_url: check.upgrade_url,
-    }))
+    Ok(Json(AccessCheckResponse::from(check)))
 }
 
 /// Read a user's tier

@@ -9,11 +9,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
+use views::TierName;
 
 use crate::auth::Caller;
-use crate::dto::{
-    RoleName, TierName, check_line, check_multiline, email_field, rule, timezone_field,
-};
+use crate::dto::{RoleName, check_line, check_multiline, email_field, rule, timezone_field};
 use crate::error::ApiError;
 use crate::openapi::{Facts, Operation, RequestBody};
 use crate::sign_up::{self, RegisterRequest, check_timezone, count_login, new_account};

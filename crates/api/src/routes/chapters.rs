@@ -6,41 +6,14 @@ use paperclip::actix::web::{Data, Json, Path};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use uuid::Uuid;
+use views::{ChapterDetail, ChapterList, ChapterSummary};
 
 use crate::auth::Caller;
-use crate::dto::{ChapterSummary, DifficultyLevel, chapter_ref_parameter};
+use crate::dto::chapter_ref_parameter;
 use crate::error::ApiError;
 use crate::openapi::{Facts, Operation};
 use crate::responders::{JsonBytes, Tagged};
 use crate::state::AppState;
-
-/// The course outline, in order.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct ChapterList {
-    pub items: Vec<ChapterSummary>,
-    pub total: usize,
-}
-
-/// One chapter with its markdown exactly as authored.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct ChapterDetail {
-    pub id: Uuid,
-    pub slug: String,
-    pub title: String,
-    pub order: u32,
-    pub difficulty_level: DifficultyLevel,
-    pub estimated_minutes: u32,
-    pub word_count: u32,
-    /// The chapter body in markdown, byte for byte as the author wrote it.
-    pub content: String,
-    /// SHA-256 of `content`, hex.
-    pub content_sha256: String,
-    /// The chapter's quiz, if it has one.
-    pub quiz_id: Option<Uuid>,
-    pub previous_chapter_id: Option<Uuid>,
-    pub next_chapter_id: Option<Uuid>,
-}
 
 /// The chapter before or after another one; `null` at either end of the course.
 #[derive(Debug, Serialize, Apiv2Schema)]
@@ -61,11 +34,7 @@ pub async fn list_chapters(
     let policy = course.policy();
     let json = course
         .outline(caller.tier, |chapters| {
-            let items: Vec<ChapterSummary> = chapters
-                .iter()
-                .map(|chapter| ChapterSummary::new(chapter, caller.tier, policy))
-                .collect();
-            let list = ChapterList { total: items.len(), items };
+            let list = ChapterList::new(chapters, caller.tier, policy);
             serde_json::to_vec(&list).map(Bytes::from).map_err(AppError::internal)
         })
         .await?;
@@ -89,21 +58,7 @@ pub async fn get_chapter(
 
 /// A chapter's response: its metadata, its body, its quiz and neighbours.
 fn render(found: ChapterContent<'_>) -> Result<RenderedPage, AppError> {
-    let chapter = found.chapter;
-    RenderedPage::render(&ChapterDetail {
-        id: chapter.id,
-        slug: chapter.slug.clone(),
-        title: chapter.title.clone(),
-        order: chapter.order,
-        difficulty_level: chapter.difficulty.into(),
-        estimated_minutes: chapter.estimated_minutes,
-        word_count: chapter.word_count,
-        content: found.content,
-        content_sha256: chapter.content_sha256.clone(),
-        quiz_id: found.quiz_id,
-        previous_chapter_id: found.previous.map(|c| c.id),
-        next_chapter_id: found.next.map(|c| c.id),
-    })
+    RenderedPage::render(&ChapterDetail::from(found))
 }
 
 /// The summary of the chapter before or (`after`) after the named one.

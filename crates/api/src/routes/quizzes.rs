@@ -3,15 +3,15 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use app::{ListedQuiz, Submission};
-use chrono::{DateTime, Utc};
-use domain::{Answer, QuestionKind, Submitted};
+use app::ListedQuiz;
+use domain::Submitted;
 use paperclip::actix::web::{Data, Json, Path, Query};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 use validator::Validate;
+use views::{AnswerValue, QuizResults, QuizView, SubmissionResult};
 
 use crate::auth::Caller;
 use crate::dto::quiz_id_parameter;
@@ -19,37 +19,6 @@ use crate::error::ApiError;
 use crate::openapi::{Facts, Operation, RequestBody};
 use crate::responders::WithStatus;
 use crate::state::AppState;
-
-/// An answer: one option key (`"B"`), `"true"`/`"false"`, or an array of keys for multiple
-/// choice (`["A", "C"]`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum AnswerValue {
-    One(String),
-    Many(Vec<String>),
-}
-
-// Documented as "any" here; the OpenAPI issue writes its oneOf.
-impl paperclip::v2::schema::Apiv2Schema for AnswerValue {}
-
-impl From<&Answer> for AnswerValue {
-    fn from(answer: &Answer) -> Self {
-        match answer {
-            Answer::Single(key) => Self::One(key.clone()),
-            Answer::Multiple(keys) => Self::Many(keys.iter().cloned().collect()),
-            Answer::TrueFalse(value) => Self::One(value.to_string()),
-        }
-    }
-}
-
-impl From<AnswerValue> for Submitted {
-    fn from(value: AnswerValue) -> Self {
-        match value {
-            AnswerValue::One(text) => Self::One(text),
-            AnswerValue::Many(keys) => Self::Many(keys),
-        }
-    }
-}
 
 /// A quiz in the list.
 #[derive(Debug, Serialize, Apiv2Schema)]
@@ -69,59 +38,6 @@ pub struct QuizList {
     pub total: usize,
 }
 
-/// One choice of a question.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct QuizOption {
-    /// `A`, `B`, …
-    pub key: String,
-    pub text: String,
-}
-
-/// Question kind: single_choice, multiple_choice or true_false.
-#[derive(Debug, Clone, Copy, Serialize, Apiv2Schema)]
-#[serde(rename_all = "snake_case")]
-pub enum QuestionKindName {
-    SingleChoice,
-    MultipleChoice,
-    TrueFalse,
-}
-
-impl From<QuestionKind> for QuestionKindName {
-    fn from(kind: QuestionKind) -> Self {
-        match kind {
-            QuestionKind::SingleChoice => Self::SingleChoice,
-            QuestionKind::MultipleChoice => Self::MultipleChoice,
-            QuestionKind::TrueFalse => Self::TrueFalse,
-        }
-    }
-}
-
-/// A question as a learner sees it: never its answer or explanation.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct QuizQuestion {
-    pub id: Uuid,
-    /// Position in the quiz, from 1.
-    pub order: u32,
-    pub kind: QuestionKindName,
-    pub text: String,
-    /// Empty for true_false (answer "true" or "false").
-    pub options: Vec<QuizOption>,
-}
-
-/// A quiz ready to be taken.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct QuizView {
-    pub id: Uuid,
-    pub chapter_id: Uuid,
-    pub title: String,
-    pub pass_mark: u8,
-    /// Attempts allowed per learner; null for unlimited.
-    pub max_attempts: Option<u32>,
-    /// `always`, or `after_pass`: the key and explanations are shown only after a pass.
-    pub reveal_answers: String,
-    pub questions: Vec<QuizQuestion>,
-}
-
 /// A submission.
 #[derive(Debug, Deserialize, Apiv2Schema)]
 #[serde(deny_unknown_fields)]
@@ -133,35 +49,6 @@ pub struct SubmitRequest {
     pub submission_id: Option<String>,
 }
 
-/// Feedback on one question.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct QuestionResult {
-    pub question_id: Uuid,
-    /// The answer as graded; null when unanswered.
-    pub selected: Option<AnswerValue>,
-    /// Whether the answer was right. Null when the quiz reveals answers only after a pass
-    /// (`reveal_answers: after_pass`) and this attempt failed: the attempt then shows only
-    /// its score, so the key cannot be worked out by elimination.
-    pub is_correct: Option<bool>,
-    /// Null when the quiz reveals answers only after a pass and this attempt failed.
-    pub correct_answer: Option<AnswerValue>,
-    /// Null when the quiz reveals answers only after a pass and this attempt failed.
-    pub explanation: Option<String>,
-}
-
-/// A graded attempt.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct SubmissionResult {
-    pub attempt_id: Uuid,
-    pub attempt_number: u32,
-    pub score: u8,
-    pub correct_count: u32,
-    pub total: u32,
-    pub passed: bool,
-    pub pass_mark: u8,
-    pub results: Vec<QuestionResult>,
-}
-
 /// Page of results.
 #[derive(Debug, Deserialize, Validate, Apiv2Schema)]
 pub struct Page {
@@ -171,61 +58,6 @@ pub struct Page {
     /// Default 0; at most 2147483647 (the document's int32).
     #[validate(range(max = 2_147_483_647, message = "must be at most 2147483647"))]
     pub offset: Option<u32>,
-}
-
-/// One past attempt.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct AttemptSummary {
-    pub attempt_id: Uuid,
-    pub attempt_number: u32,
-    pub score: u8,
-    pub correct_count: u32,
-    pub total: u32,
-    pub passed: bool,
-    pub completed_at: DateTime<Utc>,
-}
-
-/// The caller's attempts at a quiz, newest first.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct QuizResults {
-    pub items: Vec<AttemptSummary>,
-    /// Attempts in all pages.
-    pub total: usize,
-    pub attempt_count: usize,
-    pub best_score: Option<u8>,
-    pub last_score: Option<u8>,
-    pub passed_ever: bool,
-}
-
-fn result_body(submission: &Submission) -> SubmissionResult {
-    let Submission { quiz, attempt, grade, reveals_key, .. } = submission;
-    let reveal = *reveals_key;
-    let questions: HashMap<Uuid, &domain::Question> =
-        quiz.questions.iter().map(|q| (q.id, &q.question)).collect();
-    let results = grade
-        .outcomes
-        .iter()
-        .map(|outcome| {
-            let question = questions.get(&outcome.question_id);
-            QuestionResult {
-                question_id: outcome.question_id,
-                selected: outcome.selected.as_ref().map(AnswerValue::from),
-                is_correct: reveal.then_some(outcome.is_correct),
-                correct_answer: question.filter(|_| reveal).map(|q| AnswerValue::from(&q.answer)),
-                explanation: question.filter(|_| reveal).map(|q| q.explanation.clone()),
-            }
-        })
-        .collect();
-    SubmissionResult {
-        attempt_id: attempt.id,
-        attempt_number: attempt.attempt_number,
-        score: attempt.score,
-        correct_count: attempt.correct_count,
-        total: attempt.total,
-        passed: attempt.passed,
-        pass_mark: quiz.pass_mark,
-        results,
-    }
 }
 
 /// List quizzes
@@ -266,31 +98,7 @@ pub async fn get_quiz(
     quiz_id: Path<String>,
 ) -> Result<Json<QuizView>, ApiError> {
     let quiz = state.app.quizzes().open(&caller, &quiz_id).await?;
-    let questions = quiz
-        .questions
-        .iter()
-        .map(|stored| QuizQuestion {
-            id: stored.id,
-            order: stored.question.position,
-            kind: stored.question.kind.into(),
-            text: stored.question.text.clone(),
-            options: stored
-                .question
-                .options
-                .iter()
-                .map(|(key, text)| QuizOption { key: key.clone(), text: text.clone() })
-                .collect(),
-        })
-        .collect();
-    Ok(Json(QuizView {
-        id: quiz.id,
-        chapter_id: quiz.chapter_id,
-        title: quiz.title.clone(),
-        pass_mark: quiz.pass_mark,
-        max_attempts: quiz.max_attempts,
-        reveal_answers: quiz.reveal_answers.as_str().to_owned(),
-        questions,
-    }))
+    Ok(Json(QuizView::from(quiz.as_ref())))
 }
 
 /// Submit answers
@@ -317,7 +125,7 @@ pub async fn submit_quiz(
     state.metrics.quiz_submission(outcome);
     let submission = submitted?;
     let status = if submission.recorded_now { StatusCode::CREATED } else { StatusCode::OK };
-    Ok(WithStatus(status, result_body(&submission)))
+    Ok(WithStatus(status, SubmissionResult::from(&submission)))
 }
 
 /// My results for a quiz
@@ -335,27 +143,7 @@ pub async fn quiz_results(
     let limit = page.limit.unwrap_or(20);
     let offset = page.offset.unwrap_or(0);
     let history = state.app.quizzes().results(&caller, &quiz_id, limit, offset).await?;
-    let items = history
-        .page
-        .iter()
-        .map(|a| AttemptSummary {
-            attempt_id: a.id,
-            attempt_number: a.attempt_number,
-            score: a.score,
-            correct_count: a.correct_count,
-            total: a.total,
-            passed: a.passed,
-            completed_at: a.completed_at,
-        })
-        .collect();
-    Ok(Json(QuizResults {
-        items,
-        total: history.attempt_count as usize,
-        attempt_count: history.attempt_count as usize,
-        best_score: history.best_score,
-        last_score: history.last_score,
-        passed_ever: history.passed_ever,
-    }))
+    Ok(Json(QuizResults::from(history)))
 }
 
 /// 201 for a new attempt, 200 for a replay of the same submission_id.

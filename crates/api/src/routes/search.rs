@@ -1,13 +1,12 @@
 //! `GET /api/v1/search`: ranked passages of the chapters the caller opens, and locked
 //! chapters listed by title without anything of their text.
 
-use app::SearchItem;
 use paperclip::actix::web::{Data, Json, Query};
 use paperclip::actix::{Apiv2Schema, api_v2_operation};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
-use uuid::Uuid;
 use validator::Validate;
+use views::SearchResults;
 
 use crate::auth::Caller;
 use crate::dto::{ANY, VISIBLE, check_line};
@@ -35,40 +34,6 @@ pub struct SearchParams {
     pub offset: Option<u32>,
 }
 
-/// One matching passage, or a chapter the caller's tier does not open.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct SearchResult {
-    pub chapter_id: Uuid,
-    pub chapter_slug: String,
-    pub chapter_title: String,
-    /// The section heading; null when the chapter is locked for the caller.
-    pub section: Option<String>,
-    /// URL fragment of the section; null when locked.
-    pub section_anchor: Option<String>,
-    /// The original text around the matches, matches in `**`, at most 300 characters; null
-    /// when locked.
-    pub snippet: Option<String>,
-    /// Relevance (higher is better); null when locked: a locked chapter is listed by its
-    /// title, not ranked by its text.
-    pub score: Option<f32>,
-    /// True when the caller's tier does not open the chapter. Locked chapters are listed
-    /// once each, first, when the query names a word of their title; their text is never
-    /// searched for the caller, so neither their presence, their order nor `total` says
-    /// anything about it.
-    pub locked: bool,
-}
-
-/// Ranked results.
-#[derive(Debug, Serialize, Apiv2Schema)]
-pub struct SearchResults {
-    /// The query as searched (trimmed).
-    pub query: String,
-    /// Results in all pages: the matching sections the caller may read, plus the locked
-    /// chapters listed.
-    pub total: usize,
-    pub results: Vec<SearchResult>,
-}
-
 /// Search the course
 ///
 /// Ranked sections for a query, with a snippet quoting the original text. Chapters the
@@ -84,33 +49,7 @@ pub async fn search_course(
     let limit = params.limit.unwrap_or(10) as usize;
     let offset = params.offset.unwrap_or(0) as usize;
     let found = state.app.search().search(&caller, &params.q, limit, offset)?;
-    let results = found
-        .results
-        .into_iter()
-        .map(|result| match result {
-            SearchItem::Passage(hit) => SearchResult {
-                chapter_id: hit.chapter_id,
-                chapter_slug: hit.chapter_slug,
-                chapter_title: hit.chapter_title,
-                section: Some(hit.section),
-                section_anchor: Some(hit.section_anchor),
-                snippet: Some(hit.snippet),
-                score: Some(hit.score),
-                locked: false,
-            },
-            SearchItem::Locked(chapter) => SearchResult {
-                chapter_id: chapter.chapter_id,
-                chapter_slug: chapter.chapter_slug,
-                chapter_title: chapter.chapter_title,
-                section: None,
-                section_anchor: None,
-                snippet: None,
-                score: None,
-                locked: true,
-            },
-        })
-        .collect();
-    Ok(Json(SearchResults { query: found.query, total: found.total, results }))
+    Ok(Json(SearchResults::from(found)))
 }
 
 pub(super) fn facts() -> Facts {
