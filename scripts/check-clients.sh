@@ -49,18 +49,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- tools, cached outside the repository ------------------------------------------------------
-"$PYTHON" -c 'import sys; assert sys.version_info >= (3, 9), sys.version' \
-    || fail "$PYTHON is older than 3.9 (3.11 is what the pins are tested with)"
 VENV="$CLIENTS_CACHE/venv"
-stamp=$(stamp_of "$CLIENTS/python/requirements.txt")
-if [[ ! -x "$VENV/bin/python" || "$(cat "$VENV/.stamp" 2>/dev/null)" != "$stamp" ]]; then
-    step "pip install -r tests/clients/python/requirements.txt (venv: $VENV)"
-    mkdir -p "$CLIENTS_CACHE"
-    [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV" || fail "cannot create a venv in $VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$CLIENTS/python/requirements.txt" \
-        || fail "pip install failed"
-    echo "$stamp" >"$VENV/.stamp"
-fi
+pip_install_cached "$CLIENTS/python/requirements.txt" "$VENV"
 npm_install_cached "$CLIENTS/typescript" "$CLIENTS_CACHE/typescript"
 
 # --- the server and its document ---------------------------------------------------------------

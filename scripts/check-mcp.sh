@@ -48,14 +48,6 @@ CLIENT_NAME="Course Companion MCP check"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/companion-mcp.XXXXXX")"
 GET_QUIZ_JSON="${GET_QUIZ_JSON:-$WORK/get_quiz.json}"
 [[ "$GET_QUIZ_JSON" == /* ]] || GET_QUIZ_JSON="$ROOT/$GET_QUIZ_JSON"
-LISTENER_PID=""
-stop_listener() {
-    if [[ -n "$LISTENER_PID" ]] && kill -0 "$LISTENER_PID" 2>/dev/null; then
-        kill -TERM "$LISTENER_PID" 2>/dev/null || true
-        wait "$LISTENER_PID" 2>/dev/null || true
-    fi
-    LISTENER_PID=""
-}
 cleanup() {
     local status=$?
     stop_listener
@@ -88,35 +80,15 @@ mkdir -p "$WORK/node"
 cp "$OAUTH/browser.mjs" "$MCP/ts-client.mjs" "$MCP/package.json" "$WORK/node/"
 ln -s "$CLIENTS_CACHE/mcp/node_modules" "$WORK/node/node_modules"
 
-"$PYTHON" -c 'import sys; assert sys.version_info >= (3, 11), sys.version' \
-    || fail "$PYTHON is older than 3.11 (the flow reads the quiz with tomllib; 3.11 is what the pins are tested with)"
 VENV="$CLIENTS_CACHE/mcp-venv"
-stamp=$(stamp_of "$MCP/requirements.txt")
-if [[ ! -x "$VENV/bin/python" || "$(cat "$VENV/.stamp" 2>/dev/null)" != "$stamp" ]]; then
-    step "pip install -r tests/mcp/requirements.txt (venv: $VENV)"
-    mkdir -p "$CLIENTS_CACHE"
-    [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV" || fail "cannot create a venv in $VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$MCP/requirements.txt" \
-        || fail "pip install -r tests/mcp/requirements.txt failed"
-    echo "$stamp" >"$VENV/.stamp"
-fi
+pip_install_cached "$MCP/requirements.txt" "$VENV"
 
 # --- the server and the redirect URI -----------------------------------------------------------
 # The flow signs learners in and calls tools many times a minute.
 export RATE_LIMIT_PER_MINUTE=0 AUTH_RATE_LIMIT_PER_MINUTE=0
 start_server "$BIN" "$WORK/server"
 
-CALLBACK_PORT=$(free_port)
-REDIRECT_URI="http://127.0.0.1:$CALLBACK_PORT/callback"
-step "starting the callback listener on $REDIRECT_URI"
-"$PYTHON" "$OAUTH/callback.py" "$CALLBACK_PORT" "$WORK/callback.record" 2>"$WORK/callback.log" &
-LISTENER_PID=$!
-deadline=$((SECONDS + 20))
-until [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CALLBACK_PORT/" || true)" == 404 ]]; do
-    kill -0 "$LISTENER_PID" 2>/dev/null || { LISTENER_PID=""; fail "the callback listener exited on start (its log below)"; }
-    ((SECONDS < deadline)) || fail "the callback listener did not answer within 20 s"
-    sleep 0.2
-done
+start_callback_listener "$WORK"
 
 # --- the Python SDK over OAuth -----------------------------------------------------------------
 step "MCP flow (tests/mcp/flow.py: the Python SDK with OAuth + headless chromium)"

@@ -39,14 +39,6 @@ OAUTH="$ROOT/tests/oauth"
 CLIENT_NAME="Course Companion OAuth check"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/companion-oauth.XXXXXX")"
-LISTENER_PID=""
-stop_listener() {
-    if [[ -n "$LISTENER_PID" ]] && kill -0 "$LISTENER_PID" 2>/dev/null; then
-        kill -TERM "$LISTENER_PID" 2>/dev/null || true
-        wait "$LISTENER_PID" 2>/dev/null || true
-    fi
-    LISTENER_PID=""
-}
 cleanup() {
     local status=$?
     stop_listener
@@ -79,35 +71,15 @@ mkdir -p "$WORK/browser"
 cp "$OAUTH/browser.mjs" "$OAUTH/package.json" "$WORK/browser/"
 ln -s "$CLIENTS_CACHE/oauth/node_modules" "$WORK/browser/node_modules"
 
-"$PYTHON" -c 'import sys; assert sys.version_info >= (3, 9), sys.version' \
-    || fail "$PYTHON is older than 3.9 (3.11 is what the pins are tested with)"
 VENV="$CLIENTS_CACHE/oauth-venv"
-stamp=$(stamp_of "$OAUTH/requirements.txt")
-if [[ ! -x "$VENV/bin/python" || "$(cat "$VENV/.stamp" 2>/dev/null)" != "$stamp" ]]; then
-    step "pip install -r tests/oauth/requirements.txt (venv: $VENV)"
-    mkdir -p "$CLIENTS_CACHE"
-    [[ -x "$VENV/bin/python" ]] || "$PYTHON" -m venv "$VENV" || fail "cannot create a venv in $VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$OAUTH/requirements.txt" \
-        || fail "pip install -r tests/oauth/requirements.txt failed"
-    echo "$stamp" >"$VENV/.stamp"
-fi
+pip_install_cached "$OAUTH/requirements.txt" "$VENV"
 
 # --- the server, the redirect URI, the client --------------------------------------------------
 # The flow signs learners in many times a minute.
 export RATE_LIMIT_PER_MINUTE=0 AUTH_RATE_LIMIT_PER_MINUTE=0
 start_server "$BIN" "$WORK/server"
 
-CALLBACK_PORT=$(free_port)
-REDIRECT_URI="http://127.0.0.1:$CALLBACK_PORT/callback"
-step "starting the callback listener on $REDIRECT_URI"
-"$PYTHON" "$OAUTH/callback.py" "$CALLBACK_PORT" "$WORK/callback.record" 2>"$WORK/callback.log" &
-LISTENER_PID=$!
-deadline=$((SECONDS + 20))
-until [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$CALLBACK_PORT/" || true)" == 404 ]]; do
-    kill -0 "$LISTENER_PID" 2>/dev/null || { LISTENER_PID=""; fail "the callback listener exited on start (its log below)"; }
-    ((SECONDS < deadline)) || fail "the callback listener did not answer within 20 s"
-    sleep 0.2
-done
+start_callback_listener "$WORK"
 
 step "companion client create --name '$CLIENT_NAME' --redirect-uri $REDIRECT_URI"
 # The same database and storage as the running server (see start_server in tests/clients/lib.sh).

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared by scripts/check-clients.sh and scripts/check-docs.sh (sourced, not run).
+# Shared by the scripts/check-*.sh that drive the binary with clients (sourced, not run).
 #
 # Starts the companion binary on a fresh SQLite database and content folder, on a free
 # loopback port, and stops it (always) when the calling script exits.
@@ -39,6 +39,53 @@ npm_install_cached() {
         (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci failed in $dir"
         echo "$stamp" >"$dir/.stamp"
     fi
+}
+
+# pip_install_cached <requirements.txt> <venv dir>
+# Creates the venv (with ${PYTHON:-python3}) and installs the pinned requirements when they changed
+# since the last install.
+pip_install_cached() {
+    local requirements="$1" venv="$2" stamp
+    "${PYTHON:-python3}" -c 'import sys; assert sys.version_info >= (3, 9), sys.version' \
+        || fail "${PYTHON:-python3} is older than 3.9 (3.11 is what the pins are tested with)"
+    stamp=$(stamp_of "$requirements")
+    if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.stamp" 2>/dev/null)" != "$stamp" ]]; then
+        step "pip install -r $requirements (venv: $venv)"
+        mkdir -p "$(dirname "$venv")"
+        [[ -x "$venv/bin/python" ]] || "${PYTHON:-python3}" -m venv "$venv" \
+            || fail "cannot create a venv in $venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements" \
+            || fail "pip install -r $requirements failed"
+        echo "$stamp" >"$venv/.stamp"
+    fi
+}
+
+# start_callback_listener <work dir>: an OAuth client's redirect URI on a free loopback port
+# (tests/oauth/callback.py, appending each query string it receives to <work dir>/callback.record;
+# its log is <work dir>/callback.log). Sets LISTENER_PID and REDIRECT_URI.
+start_callback_listener() {
+    local work="$1" port deadline
+    port=$(free_port)
+    REDIRECT_URI="http://127.0.0.1:$port/callback"
+    step "starting the callback listener on $REDIRECT_URI"
+    "${PYTHON:-python3}" "$(dirname "${BASH_SOURCE[0]}")/../oauth/callback.py" "$port" \
+        "$work/callback.record" 2>"$work/callback.log" &
+    LISTENER_PID=$!
+    deadline=$((SECONDS + 20))
+    until [[ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/" || true)" == 404 ]]; do
+        kill -0 "$LISTENER_PID" 2>/dev/null \
+            || { LISTENER_PID=""; fail "the callback listener exited on start (its log below)"; }
+        ((SECONDS < deadline)) || fail "the callback listener did not answer within 20 s"
+        sleep 0.2
+    done
+}
+
+stop_listener() {
+    if [[ -n "${LISTENER_PID:-}" ]] && kill -0 "$LISTENER_PID" 2>/dev/null; then
+        kill -TERM "$LISTENER_PID" 2>/dev/null || true
+        wait "$LISTENER_PID" 2>/dev/null || true
+    fi
+    LISTENER_PID=""
 }
 
 # start_server <binary> <work dir>: sets SERVER_PID, BASE_URL and SERVER_LOG (callers print
