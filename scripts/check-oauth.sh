@@ -39,28 +39,7 @@ OAUTH="$ROOT/tests/oauth"
 CLIENT_NAME="Course Companion OAuth check"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/companion-oauth.XXXXXX")"
-cleanup() {
-    local status=$?
-    stop_listener
-    stop_server
-    if ((status != 0)); then
-        if [[ -s "$WORK/callback.log" ]]; then
-            echo "--- last lines of the callback listener's log ---" >&2
-            tail -n 10 "$WORK/callback.log" >&2
-        fi
-        if [[ -f "$WORK/server/server.log" ]]; then
-            echo "--- last lines of the server log ---" >&2
-            tail -n 20 "$WORK/server/server.log" >&2
-        fi
-    fi
-    if [[ "${KEEP_WORK:-0}" == 1 ]]; then
-        echo "kept $WORK"
-    else
-        rm -rf "$WORK"
-    fi
-    exit "$status"
-}
-trap cleanup EXIT
+trap 'finish_with_listener "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
 # --- tools, cached outside the repository ------------------------------------------------------

@@ -88,6 +88,30 @@ stop_listener() {
     LISTENER_PID=""
 }
 
+# finish_with_listener <work dir>: the EXIT trap of a run with a server and a callback listener:
+# stops both; on failure prints the end of their logs; removes the work dir unless KEEP_WORK=1.
+finish_with_listener() {
+    local status=$? work="$1"
+    stop_listener
+    stop_server
+    if ((status != 0)); then
+        if [[ -s "$work/callback.log" ]]; then
+            echo "--- last lines of the callback listener's log ---" >&2
+            tail -n 10 "$work/callback.log" >&2
+        fi
+        if [[ -f "$work/server/server.log" ]]; then
+            echo "--- last lines of the server log ---" >&2
+            tail -n 20 "$work/server/server.log" >&2
+        fi
+    fi
+    if [[ "${KEEP_WORK:-0}" == 1 ]]; then
+        echo "kept $work"
+    else
+        rm -rf "$work"
+    fi
+    exit "$status"
+}
+
 # start_server <binary> <work dir>: sets SERVER_PID, BASE_URL and SERVER_LOG (callers print
 # the log's tail on failure).
 # Must be called from the repository root (the binary reads config/ and content/ there).
