@@ -37,18 +37,25 @@ pub struct Search<'a> {
 }
 
 impl Search<'_> {
-    /// Ranked passages of the chapters the caller opens for `query` (2–200 characters once
-    /// trimmed), and the locked chapters whose title it names, first, by title only.
+    /// Ranked passages of the chapters the caller opens for `query` (one line, 2–200
+    /// characters once trimmed), and the locked chapters whose title it names, first, by title
+    /// only; `field` names the query in errors, as the door calls it.
     pub fn search(
         &self,
         caller: &Caller,
+        field: &str,
         query: &str,
         limit: usize,
         offset: usize,
     ) -> Result<SearchResults, AppError> {
+        domain::check_text(query, domain::TextKind::Line)
+            .map_err(|problem| AppError::invalid(field, problem))?;
         let query = query.trim();
         if !(2..=200).contains(&query.chars().count()) {
-            return Err(AppError::invalid("q", "must be 2 to 200 characters once trimmed"));
+            return Err(AppError::invalid(field, "must be 2 to 200 characters once trimmed"));
+        }
+        if !(1..=50).contains(&limit) {
+            return Err(AppError::invalid("limit", "must be 1 to 50"));
         }
         let index = self.core.search.current();
         if !index.is_built() {

@@ -70,7 +70,7 @@ pub(crate) enum PromptError {
     Unknown(String),
     #[error("The argument `chapter` is required: a chapter slug from get_course_outline.")]
     MissingChapter,
-    #[error("The argument `chapter` must be a chapter slug or id (letters, digits, hyphens).")]
+    #[error("The argument `chapter` must be a chapter's slug or UUID.")]
     BadChapter,
 }
 
@@ -82,11 +82,7 @@ pub(crate) fn get(name: &str, chapter: Option<&str>) -> Result<GetPromptResult, 
         .ok_or_else(|| PromptError::Unknown(name.to_owned()))?;
     let text = if prompt.takes_chapter {
         let chapter = chapter.map(str::trim).ok_or(PromptError::MissingChapter)?;
-        let well_formed = (1..=100).contains(&chapter.len())
-            && chapter.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-        if !well_formed {
-            return Err(PromptError::BadChapter);
-        }
+        chapter.parse::<domain::ChapterRef>().map_err(|_| PromptError::BadChapter)?;
         prompt.text.replace("{chapter}", chapter)
     } else {
         prompt.text.to_owned()

@@ -48,7 +48,7 @@ pub async fn search_course(
     params.validate().map_err(|errors| ApiError::from_validation(&errors))?;
     let limit = params.limit.unwrap_or(10) as usize;
     let offset = params.offset.unwrap_or(0) as usize;
-    let found = state.app.search().search(&caller, &params.q, limit, offset)?;
+    let found = state.app.search().search(&caller, "q", &params.q, limit, offset)?;
     Ok(Json(SearchResults::from(found)))
 }
 

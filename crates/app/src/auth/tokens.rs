@@ -78,7 +78,7 @@ impl Tokens {
 
     /// Signs a token as if issued at `issued_at` (Unix seconds); tests use it for expiry.
     pub fn issue_at(&self, user: Uuid, issued_at: i64) -> Result<IssuedToken, AppError> {
-        self.sign(Subject { user, family: None }, issued_at, self.lifetime)
+        self.sign(Subject { user, family: None }, issued_at, self.lifetime, None)
     }
 
     /// A token of an OAuth token family, living `lifetime`, bound to `resource` if one is
@@ -91,19 +91,10 @@ impl Tokens {
         resource: Option<&str>,
     ) -> Result<IssuedToken, AppError> {
         let subject = Subject { user, family: Some(family) };
-        self.sign_for(subject, chrono::Utc::now().timestamp(), lifetime, resource)
+        self.sign(subject, chrono::Utc::now().timestamp(), lifetime, resource)
     }
 
     fn sign(
-        &self,
-        subject: Subject,
-        issued_at: i64,
-        lifetime: Duration,
-    ) -> Result<IssuedToken, AppError> {
-        self.sign_for(subject, issued_at, lifetime, None)
-    }
-
-    fn sign_for(
         &self,
         subject: Subject,
         issued_at: i64,
