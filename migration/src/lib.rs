@@ -18,6 +18,7 @@ mod m20261124_000010_create_oauth;
 mod m20261202_000011_add_streak_previous_checkin;
 mod m20261202_000012_add_oauth_public_clients_and_resources;
 mod m20261202_000013_add_streak_freezes;
+mod m20261202_000014_create_review;
 
 /// A foreign key from `table.column` to `users.id` that deletes the row with its user: what
 /// every per-learner table uses.
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000011_add_streak_previous_checkin::Migration),
             Box::new(m20261202_000012_add_oauth_public_clients_and_resources::Migration),
             Box::new(m20261202_000013_add_streak_freezes::Migration),
+            Box::new(m20261202_000014_create_review::Migration),
         ]
     }
 }

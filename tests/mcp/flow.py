@@ -104,8 +104,10 @@ READ_TOOLS = {
     "get_progress",
     "get_streak",
     "check_access",
+    "what_next",
+    "get_review_queue",
 }
-WRITE_TOOLS = {"submit_quiz", "mark_chapter_complete", "check_in"}
+WRITE_TOOLS = {"submit_quiz", "mark_chapter_complete", "check_in", "answer_review"}
 PROMPTS = {"socratic_tutor", "quiz_master", "concept_explainer", "progress_motivator"}
 HINTS = ("read_only_hint", "destructive_hint", "idempotent_hint", "open_world_hint")
 

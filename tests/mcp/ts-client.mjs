@@ -19,6 +19,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 const BASE_URL = (process.env.BASE_URL ?? "").replace(/\/+$/, "");
 const TIMEOUT_MS = 30000;
 const TOOLS = [
+  "what_next",
   "get_course_outline",
   "read_chapter",
   "search_course",
@@ -30,6 +31,8 @@ const TOOLS = [
   "check_in",
   "get_streak",
   "check_access",
+  "get_review_queue",
+  "answer_review",
 ];
 
 if (!BASE_URL) {

@@ -272,6 +272,31 @@ fn describe_answers_and_questions(schemas: &mut Map<String, Value>) {
             ),
         );
     }
+    if let Some(answer) =
+        schemas.get_mut("ReviewRequest").and_then(|s| s.pointer_mut("/properties"))
+    {
+        set(answer, "answer", answer_value("The answer to the card's question.", false));
+    }
+    if let Some(result) = schemas.get_mut("ReviewResult").and_then(|s| s.pointer_mut("/properties"))
+    {
+        set(result, "selected", answer_value("The answer as graded.", false));
+        set(
+            result,
+            "correct_answer",
+            answer_value(
+                "The correct answer; null when the quiz reveals answers only after a pass and the \
+                learner has not passed it yet.",
+                true,
+            ),
+        );
+    }
+    // A card's question is the quiz's question, one of the kinds below.
+    if let Some(card_question) = schemas
+        .get_mut("ReviewQueue")
+        .and_then(|s| s.pointer_mut("/properties/items/items/properties/question"))
+    {
+        *card_question = json!({ "$ref": "#/components/schemas/QuizQuestion" });
+    }
     let question = schemas
         .get_mut("QuizView")
         .and_then(|s| s.pointer_mut("/properties/questions/items"))

@@ -20,9 +20,11 @@ use crate::core::Core;
 use crate::course::Course;
 use crate::error::AppError;
 use crate::health::Health;
+use crate::plan::Plan;
 use crate::probe_cache::HealthCache;
 use crate::progress::Progress;
 use crate::quizzes::Quizzes;
+use crate::review::Review;
 use crate::search::{Search, empty};
 use crate::settings::{AppSettings, DatabaseSettings, StorageSettings};
 
@@ -118,6 +120,7 @@ impl App {
             search: empty(settings.access_policy).map_err(BuildError::Search)?,
             health: HealthCache::default(),
             policy: settings.access_policy,
+            scheduler: domain::review::Scheduler::new(settings.review_retention),
             upgrade_url: settings.upgrade_url.clone(),
             oauth: settings.oauth.clone(),
             client_documents: ClientDocuments::new(
@@ -171,6 +174,14 @@ impl App {
 
     pub fn progress(&self) -> Progress<'_> {
         Progress { core: &self.core }
+    }
+
+    pub fn review(&self) -> Review<'_> {
+        Review { core: &self.core }
+    }
+
+    pub fn plan(&self) -> Plan<'_> {
+        Plan { core: &self.core }
     }
 
     pub fn search(&self) -> Search<'_> {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use domain::{ChapterRef, Tier};
-use persistence::{ChapterRecord, Database, StoredQuiz};
+use persistence::{ChapterRecord, Database, StoredQuestion, StoredQuiz};
 use uuid::Uuid;
 
 use serde::Serialize;
@@ -47,17 +47,32 @@ impl RenderedPage {
 pub struct Catalog {
     pub ordered: Vec<Arc<StoredQuiz>>,
     by_id: HashMap<Uuid, Arc<StoredQuiz>>,
+    /// Question id → its quiz and its index in the quiz's questions.
+    by_question: HashMap<Uuid, (Arc<StoredQuiz>, usize)>,
 }
 
 impl Catalog {
     fn new(quizzes: Vec<StoredQuiz>) -> Self {
         let ordered: Vec<Arc<StoredQuiz>> = quizzes.into_iter().map(Arc::new).collect();
         let by_id = ordered.iter().map(|quiz| (quiz.id, Arc::clone(quiz))).collect();
-        Self { ordered, by_id }
+        let by_question = ordered
+            .iter()
+            .flat_map(|quiz| {
+                quiz.questions.iter().enumerate().map(|(i, q)| (q.id, (Arc::clone(quiz), i)))
+            })
+            .collect();
+        Self { ordered, by_id, by_question }
     }
 
     pub fn find(&self, id: Uuid) -> Option<&Arc<StoredQuiz>> {
         self.by_id.get(&id)
+    }
+
+    /// The quiz that asks the question `id`, and the question.
+    pub fn question(&self, id: Uuid) -> Option<(&Arc<StoredQuiz>, &StoredQuestion)> {
+        self.by_question
+            .get(&id)
+            .and_then(|(quiz, index)| quiz.questions.get(*index).map(|question| (quiz, question)))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use domain::review::Scheduler;
 use domain::{AccessPolicy, Tier};
 use persistence::Database;
 use search::CourseSearch;
@@ -35,6 +36,8 @@ pub(crate) struct Core {
     pub search: CourseSearch,
     pub health: HealthCache,
     pub policy: AccessPolicy,
+    /// Schedules review cards.
+    pub scheduler: Scheduler,
     pub upgrade_url: String,
     pub oauth: OAuthSettings,
     /// OAuth clients known by a metadata document at their `client_id` URL.

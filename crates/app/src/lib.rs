@@ -1,7 +1,7 @@
 //! The application layer of Course Companion: every use case, once, for every door.
 //!
 //! What lives here: one service per concern ([`Accounts`], [`Course`], [`Quizzes`],
-//! [`Progress`], [`Search`], [`Access`], [`Authorization`], [`Health`]), each use case a
+//! [`Progress`], [`Review`], [`Plan`], [`Search`], [`Access`], [`Authorization`], [`Health`]), each use case a
 //! method on it; the caches they need (catalogs, access and revocation caches, deferred
 //! activity, the search index) and their background jobs; [`App::build`], which assembles
 //! all of it from [`AppSettings`]; and [`AppError`], what a use case answers instead of its
@@ -25,9 +25,11 @@ mod expiring;
 mod health;
 mod input;
 mod oauth_protocol;
+mod plan;
 mod probe_cache;
 mod progress;
 mod quizzes;
+mod review;
 mod search;
 mod settings;
 
@@ -45,9 +47,11 @@ pub use catalog::RenderedPage;
 pub use course::{ChapterContent, Course};
 pub use error::{AppError, retry_after_secs};
 pub use health::{Health, Readings};
+pub use plan::{FailedQuiz, NextAction, NextReason, Plan, Recommendation};
 pub use probe_cache::Probe;
 pub use progress::{Progress, ProgressReport, StreakStatus};
 pub use quizzes::{ListedQuiz, Quizzes, Submission};
+pub use review::{Review, ReviewAnswer, ReviewItem, ReviewQueue};
 pub use search::{Search, SearchItem, SearchResults};
 pub use settings::{AppSettings, AuthSettings, DatabaseSettings, OAuthSettings, StorageSettings};
 
@@ -57,7 +61,7 @@ pub use ::search::{Hit, LockedChapter};
 pub use domain::ChapterSource;
 pub use importer::{ImportError, ImportProgress, Silent, read_package};
 pub use persistence::{
-    AttemptHistory, AttemptRecord, ChapterRecord, ClientRecord, PoolOptions, StoredQuiz,
-    SyncReport, TierChange, UserRecord,
+    AttemptHistory, AttemptRecord, ChapterRecord, ClientRecord, PoolOptions, StoredQuestion,
+    StoredQuiz, SyncReport, TierChange, UserRecord,
 };
 pub use storage::{ContentBackend, S3Settings};

@@ -42,7 +42,7 @@ pub struct StreakStatus {
 }
 
 impl StreakStatus {
-    fn of(streak: &Streak, zone: TimeZone) -> Self {
+    pub(crate) fn of(streak: &Streak, zone: TimeZone) -> Self {
         let now = Utc::now();
         Self {
             current: streak.current_at(now, zone.zone()),

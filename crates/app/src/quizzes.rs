@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use domain::{GradedQuestion, QuestionKind, Submitted, TextKind};
+use domain::{AnswerProblem, GradedQuestion, QuestionKind, Submitted, TextKind};
 use persistence::{
-    AttemptHistory, AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuiz,
+    AttemptHistory, AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuestion,
+    StoredQuiz,
 };
 use uuid::Uuid;
 
@@ -15,6 +16,7 @@ use crate::core::Core;
 use crate::error::AppError;
 use crate::input::check_field;
 use crate::progress::{Learner, check_in_quietly};
+use crate::review::schedule_quiz_cards;
 
 /// A quiz as listed for a caller.
 #[derive(Debug, Clone)]
@@ -42,16 +44,26 @@ pub struct Quizzes<'a> {
     pub(crate) core: &'a Core,
 }
 
-fn graded_questions(quiz: &StoredQuiz) -> Vec<GradedQuestion> {
-    quiz.questions
-        .iter()
-        .map(|stored| GradedQuestion {
-            id: stored.id,
-            kind: stored.question.kind,
-            options: stored.question.options.clone(),
-            answer: stored.question.answer.clone(),
-        })
-        .collect()
+/// A question as the grading rule sees it.
+pub(crate) fn graded_question(stored: &StoredQuestion) -> GradedQuestion {
+    GradedQuestion {
+        id: stored.id,
+        kind: stored.question.kind,
+        options: stored.question.options.clone(),
+        answer: stored.question.answer.clone(),
+    }
+}
+
+/// Answers that cannot be graded, as the error that names each one.
+pub(crate) fn ungradable(problems: &[AnswerProblem]) -> AppError {
+    let mut questions = serde_json::Map::new();
+    for problem in problems {
+        questions.insert(problem.question.clone(), serde_json::json!(problem.reason));
+    }
+    AppError::Invalid {
+        message: format!("{} answer(s) cannot be graded; nothing was stored.", problems.len()),
+        details: serde_json::json!({ "questions": questions }),
+    }
 }
 
 /// Grades answers (as sent, or as stored for a replay).
@@ -59,20 +71,9 @@ fn grade_answers(
     quiz: &StoredQuiz,
     answers: &HashMap<String, Submitted>,
 ) -> Result<(domain::Grade, StoredAnswers), AppError> {
-    let grade =
-        domain::grade(&graded_questions(quiz), answers, quiz.pass_mark).map_err(|problems| {
-            let mut questions = serde_json::Map::new();
-            for problem in &problems {
-                questions.insert(problem.question.clone(), serde_json::json!(problem.reason));
-            }
-            AppError::Invalid {
-                message: format!(
-                    "{} answer(s) cannot be graded; nothing was stored.",
-                    problems.len()
-                ),
-                details: serde_json::json!({ "questions": questions }),
-            }
-        })?;
+    let questions: Vec<GradedQuestion> = quiz.questions.iter().map(graded_question).collect();
+    let grade = domain::grade(&questions, answers, quiz.pass_mark)
+        .map_err(|problems| ungradable(&problems))?;
     let stored = grade
         .outcomes
         .iter()
@@ -100,10 +101,10 @@ fn stored_as_submitted(answers: &StoredAnswers, quiz: &StoredQuiz) -> HashMap<St
         .collect()
 }
 
-/// A client's idempotency key.
-fn check_submission_id(id: Option<&str>) -> Result<(), AppError> {
+/// A client's idempotency key (`submission_id`, `review_id`).
+pub(crate) fn check_idempotency_key(field: &str, id: Option<&str>) -> Result<(), AppError> {
     id.map_or(Ok(()), |id| {
-        check_field("submission_id", id, 1..=100, "must be 1 to 100 characters", TextKind::Line)
+        check_field(field, id, 1..=100, "must be 1 to 100 characters", TextKind::Line)
     })
 }
 
@@ -147,7 +148,7 @@ impl Quizzes<'_> {
     ) -> Result<Submission, AppError> {
         let core = self.core;
         let quiz = self.open(caller, quiz_id).await?;
-        check_submission_id(submission_id.as_deref())?;
+        check_idempotency_key("submission_id", submission_id.as_deref())?;
         let (grade, stored) = grade_answers(&quiz, &answers)?;
         // A retried submission_id is recognised by the insert itself (its unique index), so a
         // new submission costs one statement.
@@ -164,7 +165,9 @@ impl Quizzes<'_> {
         match core.db.record_attempt(&new, quiz.max_attempts).await? {
             AttemptOutcome::Recorded(attempt) => {
                 core.activity.touch(caller.id);
-                check_in_quietly(core, &Learner::from(caller)).await;
+                let learner = Learner::from(caller);
+                check_in_quietly(core, &learner).await;
+                schedule_quiz_cards(core, &learner, &grade).await;
                 let reveals_key = quiz.reveal_answers.shows_key(attempt.passed);
                 Ok(Submission { quiz, attempt, grade, reveals_key, recorded_now: true })
             }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use domain::AccessPolicy;
+use domain::review::Retention;
 use persistence::PoolOptions;
 use storage::{ContentBackend, S3Settings};
 
@@ -20,6 +21,8 @@ pub struct AppSettings {
     pub access_policy: AccessPolicy,
     /// Where a locked resource sends the learner to upgrade.
     pub upgrade_url: String,
+    /// The share of review cards a learner should still recall when they fall due (FSRS).
+    pub review_retention: Retention,
     /// A course package imported when the database holds no chapters yet.
     pub import_on_first_start: Option<PathBuf>,
 }

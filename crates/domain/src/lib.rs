@@ -2,7 +2,8 @@
 //!
 //! What lives here: the course package model (manifest, chapters with front matter, quizzes),
 //! its validation with `file:line` diagnostics, content hashing, chapter references, and the
-//! account and freemium rules (tiers, roles, passwords, timezones), quiz grading, daily streaks and progress math,
+//! account and freemium rules (tiers, roles, passwords, timezones), quiz grading, spaced review
+//! scheduling (FSRS in the learner's own days), daily streaks and progress math,
 //! and what text a request may carry.
 //! What does not: any I/O, async, HTTP (actix) or database (sea-orm) code. The crates above
 //! read files, talk to stores and databases, and hand plain values to these functions.
@@ -15,6 +16,7 @@ pub mod oauth;
 pub mod package;
 pub mod progress;
 pub mod quiz;
+pub mod review;
 pub mod source;
 pub mod streak;
 pub mod text;

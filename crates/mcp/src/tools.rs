@@ -13,8 +13,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use views::{
-    AccessCheckResponse, AnswerValue, ChapterDetail, ChapterList, CheckInResult, Progress,
-    QuizResults, QuizView, SearchResults, StreakView, SubmissionResult,
+    AccessCheckResponse, AnswerValue, ChapterDetail, ChapterList, CheckInResult, NextStep,
+    Progress, QuizResults, QuizView, ReviewQueue, ReviewResult, SearchResults, StreakView,
+    SubmissionResult,
 };
 
 use crate::documents::{chapter_page, outline_document};
@@ -59,6 +60,25 @@ pub struct SubmitArguments {
     pub answers: HashMap<String, AnswerValue>,
     /// Optional idempotency key: a retry with the same key returns the first result.
     pub submission_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewQueueArguments {
+    /// Cards to return, 1–50 (default 10).
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewArguments {
+    /// The card's question id: `question.id` of get_review_queue.
+    pub question_id: String,
+    /// The learner's answer: an option key (`"B"`), `"true"`/`"false"`, or a list of keys
+    /// for multiple choice (`["A", "C"]`).
+    pub answer: AnswerValue,
+    /// Optional idempotency key: a retry with the same key returns the first result.
+    pub review_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -152,6 +172,12 @@ pub(crate) fn catalogue() -> Vec<Tool> {
     let callable_from_widget: JsonObject =
         serde_json::from_value(json!({ "openai/widgetAccessible": true })).unwrap_or_default();
     vec![
+        tool::<NoArguments, NextStep>(
+            "what_next",
+            "What next?",
+            Nature::Read,
+            "Start every session here: one recommendation of what the learner should do now, as              an action code (`review`, `retake_quiz`, `continue_chapter`, `start_chapter`,              `upgrade`, `done`), its target chapter or quiz, the rule that matched (`reason`) and              the numbers behind it (cards due, streak at risk today, current chapter, last failed              quiz). First match wins: due review cards, then a failed quiz to retake, then the              open current chapter, then the next unread chapter, then upgrade, else done.              Explain it to the learner in your own words.",
+        ),
         tool::<NoArguments, ChapterList>(
             "get_course_outline",
             "Course outline",
@@ -196,6 +222,18 @@ pub(crate) fn catalogue() -> Vec<Tool> {
              the day's check-in.",
         )
         .with_meta(MetaObject(callable_from_widget)),
+        tool::<ReviewQueueArguments, ReviewQueue>(
+            "get_review_queue",
+            "Review cards",
+            Nature::Read,
+            "The learner's spaced-review cards due now (questions they answered before,              scheduled by FSRS in their own days; oldest due first), then new cards from              completed chapters, with the totals due now, later today and new. Questions come              without answers: ask them one at a time and grade each with answer_review.",
+        ),
+        tool::<ReviewArguments, ReviewResult>(
+            "answer_review",
+            "Answer a review card",
+            Nature::Write,
+            "Grade the learner's answer to one review card by the quiz's answer key and              reschedule the card: wrong means due again at once, right means due on a later day              (`next_due_at`). Returns whether it was right, the right answer and explanation              (unless the quiz reveals them only after a pass). Counts as the day's check-in.",
+        ),
         tool::<QuizArguments, QuizResults>(
             "get_quiz_results",
             "Quiz results",
@@ -270,6 +308,9 @@ pub(crate) async fn call(
         "get_quiz" => get_quiz(app, caller, raw).await,
         "submit_quiz" => submit_quiz(app, caller, raw).await,
         "get_quiz_results" => quiz_results(app, caller, raw).await,
+        "what_next" => what_next(app, caller, raw).await,
+        "get_review_queue" => review_queue(app, caller, raw).await,
+        "answer_review" => answer_review(app, caller, raw).await,
         "get_progress" => progress(app, caller, raw).await,
         "mark_chapter_complete" => complete(app, caller, raw).await,
         "check_in" => check_in(app, caller, raw).await,
@@ -325,6 +366,30 @@ async fn quiz_results(
 ) -> Result<Value, AppError> {
     let QuizArguments { quiz_id } = arguments(raw)?;
     answer(&QuizResults::from(app.quizzes().results(caller, &quiz_id, 20, 0).await?))
+}
+
+async fn what_next(app: &App, caller: &Caller, raw: Option<JsonObject>) -> Result<Value, AppError> {
+    let NoArguments {} = arguments(raw)?;
+    answer(&NextStep::from(app.plan().next(caller).await?))
+}
+
+async fn review_queue(
+    app: &App,
+    caller: &Caller,
+    raw: Option<JsonObject>,
+) -> Result<Value, AppError> {
+    let ReviewQueueArguments { limit } = arguments(raw)?;
+    answer(&ReviewQueue::from(app.review().queue(caller, limit.unwrap_or(10)).await?))
+}
+
+async fn answer_review(
+    app: &App,
+    caller: &Caller,
+    raw: Option<JsonObject>,
+) -> Result<Value, AppError> {
+    let ReviewArguments { question_id, answer: given, review_id } = arguments(raw)?;
+    let review = app.review().answer(caller, &question_id, given.into(), review_id).await?;
+    answer(&ReviewResult::from(&review))
 }
 
 async fn progress(app: &App, caller: &Caller, raw: Option<JsonObject>) -> Result<Value, AppError> {

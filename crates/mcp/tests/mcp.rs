@@ -53,6 +53,7 @@ async fn spawn() -> TestServer {
         },
         access_policy: AccessPolicy { free_chapters: 3 },
         upgrade_url: format!("{base}/upgrade"),
+        review_retention: domain::review::Retention::DEFAULT,
         import_on_first_start: Some(Path::new(&testkit::sample_course()).to_path_buf()),
     };
     let app = App::build(settings).await.unwrap();
@@ -170,7 +171,8 @@ async fn the_tools_say_truthfully_whether_they_change_anything() {
     let token = server.learner("tools@example.com", Tier::Free).await;
     let (_, body) = server.rpc(Some(&token), "tools/list", json!({})).await;
     let tools = body["result"]["tools"].as_array().unwrap();
-    let writes = ["submit_quiz", "mark_chapter_complete", "check_in"];
+    let writes = ["submit_quiz", "mark_chapter_complete", "check_in", "answer_review"];
+    let repeatable = ["submit_quiz", "answer_review"];
     let mut names: Vec<&str> = Vec::new();
     for tool in tools {
         let name = tool["name"].as_str().unwrap();
@@ -179,7 +181,7 @@ async fn the_tools_say_truthfully_whether_they_change_anything() {
         assert_eq!(hints["readOnlyHint"], json!(!writes.contains(&name)), "{name}");
         assert_eq!(hints["destructiveHint"], json!(false), "{name}");
         assert_eq!(hints["openWorldHint"], json!(false), "{name}");
-        assert_eq!(hints["idempotentHint"], json!(name != "submit_quiz"), "{name}");
+        assert_eq!(hints["idempotentHint"], json!(!repeatable.contains(&name)), "{name}");
         assert_eq!(tool["inputSchema"]["type"], "object", "{name}");
         assert_eq!(tool["outputSchema"]["type"], "object", "{name}");
         assert!(!tool["outputSchema"].to_string().contains("uint"), "{name}");
@@ -188,17 +190,20 @@ async fn the_tools_say_truthfully_whether_they_change_anything() {
     assert_eq!(
         names,
         [
+            "answer_review",
             "check_access",
             "check_in",
             "get_course_outline",
             "get_progress",
             "get_quiz",
             "get_quiz_results",
+            "get_review_queue",
             "get_streak",
             "mark_chapter_complete",
             "read_chapter",
             "search_course",
             "submit_quiz",
+            "what_next",
         ]
     );
 }
@@ -287,6 +292,52 @@ async fn a_quiz_taken_over_mcp_is_graded_and_the_chapter_shows_in_progress() {
     // Submitting counted as the day's check-in.
     let streak = server.call_tool(&token, "get_streak", json!({})).await;
     assert_eq!(streak["structuredContent"]["checked_in_today"], true);
+}
+
+#[tokio::test]
+async fn what_next_asks_for_review_after_a_failed_quiz_and_a_review_over_mcp_reschedules_the_card()
+{
+    let server = spawn().await;
+    let token = server.learner("review@example.com", Tier::Free).await;
+    let first = server.call_tool(&token, "what_next", json!({})).await;
+    assert_eq!(first["structuredContent"]["action"], "start_chapter", "{first}");
+    let chapter =
+        server.call_tool(&token, "read_chapter", json!({ "chapter": "what-is-an-ai-agent" })).await;
+    let quiz_id = chapter["structuredContent"]["quiz_id"].as_str().unwrap().to_owned();
+    let quiz = server.call_tool(&token, "get_quiz", json!({ "quiz_id": quiz_id })).await;
+    // Only the first question answered (wrongly, or by luck): the rest are wrong, so it fails.
+    let first_question = quiz["structuredContent"]["questions"][0]["id"].as_str().unwrap();
+    let answers = json!({ first_question: "D" });
+    let graded = server
+        .call_tool(&token, "submit_quiz", json!({ "quiz_id": quiz_id, "answers": answers }))
+        .await;
+    assert_eq!(graded["structuredContent"]["passed"], false, "{graded}");
+    let next = server.call_tool(&token, "what_next", json!({})).await;
+    assert_eq!(next["structuredContent"]["action"], "review", "{next}");
+    let queue = server.call_tool(&token, "get_review_queue", json!({ "limit": 50 })).await;
+    let due = queue["structuredContent"]["due_now"].as_u64().unwrap();
+    assert!(due >= 4, "{queue}");
+    let card = &queue["structuredContent"]["items"][0]["question"];
+    let answer = match card["kind"].as_str().unwrap() {
+        "multiple_choice" => json!(["A"]),
+        "true_false" => json!("true"),
+        _ => json!("A"),
+    };
+    let reviewed = server
+        .call_tool(
+            &token,
+            "answer_review",
+            json!({ "question_id": card["id"], "answer": answer, "review_id": "mcp-1" }),
+        )
+        .await;
+    assert_eq!(reviewed["isError"], false, "{reviewed}");
+    assert!(["again", "good"].contains(&reviewed["structuredContent"]["rating"].as_str().unwrap()));
+    assert!(reviewed["structuredContent"]["next_due_at"].is_string());
+    let refused = server
+        .call_tool(&token, "answer_review", json!({ "question_id": "nope", "answer": "A" }))
+        .await;
+    assert_eq!(refused["isError"], true);
+    assert_eq!(refused["structuredContent"]["error"], "validation_failed");
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ mod error;
 mod oauth;
 mod progress;
 mod quizzes;
+mod review;
 mod users;
 
 pub use chapters::ChapterRecord;
@@ -22,7 +23,8 @@ pub use error::PersistenceError;
 pub use oauth::{ClientRecord, CodeRecord, CodeRedemption, Grant, NewCode, Rotation};
 pub use progress::{LearnerState, StoredStreak};
 pub use quizzes::{
-    AttemptHistory, AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuestion,
-    StoredQuiz,
+    AttemptHistory, AttemptOutcome, AttemptRecord, NewAttempt, QuizStanding, StoredAnswers,
+    StoredQuestion, StoredQuiz,
 };
+pub use review::{CardChange, NewReview, ReviewOutcome, ReviewRecord, StoredCard};
 pub use users::{NewUser, ProfileChanges, TierChange, UserAccess, UserRecord};

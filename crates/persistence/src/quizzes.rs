@@ -338,3 +338,58 @@ impl Database {
         Err(PersistenceError::Busy)
     }
 }
+
+/// Where a learner stands on one quiz, over all their attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuizStanding {
+    pub quiz_id: Uuid,
+    pub attempts: u32,
+    pub passed_ever: bool,
+    pub last_score: u8,
+    pub last_passed: bool,
+    pub last_at: DateTime<Utc>,
+}
+
+impl Database {
+    /// The learner's standing on every quiz they attempted, latest attempt first: one query
+    /// over their attempts' scores (not their answers).
+    pub async fn quiz_standings(
+        &self,
+        user_id: Uuid,
+    ) -> Result<Vec<QuizStanding>, PersistenceError> {
+        let rows: Vec<(Uuid, i32, bool, DateTime<Utc>)> = attempt::Entity::find()
+            .select_only()
+            .columns([
+                attempt::Column::QuizId,
+                attempt::Column::Score,
+                attempt::Column::Passed,
+                attempt::Column::CompletedAt,
+            ])
+            .filter(attempt::Column::UserId.eq(user_id))
+            .order_by_asc(attempt::Column::CompletedAt)
+            .order_by_asc(attempt::Column::AttemptNumber)
+            .into_tuple()
+            .all(&self.conn)
+            .await?;
+        let mut standings: HashMap<Uuid, QuizStanding> = HashMap::new();
+        for (quiz_id, score, passed, at) in rows {
+            let score = u8::try_from(score).map_err(corrupt)?;
+            let standing = standings.entry(quiz_id).or_insert(QuizStanding {
+                quiz_id,
+                attempts: 0,
+                passed_ever: false,
+                last_score: score,
+                last_passed: passed,
+                last_at: at,
+            });
+            standing.attempts += 1;
+            standing.passed_ever |= passed;
+            standing.last_score = score;
+            standing.last_passed = passed;
+            standing.last_at = at;
+        }
+        let mut standings: Vec<QuizStanding> = standings.into_values().collect();
+        standings.sort_by_key(|standing| std::cmp::Reverse(standing.last_at));
+        Ok(standings)
+    }
+}

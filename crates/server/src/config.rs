@@ -40,6 +40,7 @@ pub struct Settings {
     pub content: ContentSettings,
     pub auth: AuthSettings,
     pub access: AccessSettings,
+    pub review: ReviewSettings,
     pub rate_limit: RateLimitConfig,
     pub oauth: OAuthConfig,
     pub log: LogSettings,
@@ -67,6 +68,22 @@ impl std::fmt::Debug for AuthSettings {
             .field("jwt_expiration_hours", &self.jwt_expiration_hours)
             .field("bcrypt_cost", &self.bcrypt_cost)
             .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ReviewSettings {
+    /// FSRS desired retention: the share of cards a learner should still recall when due.
+    pub desired_retention: f64,
+}
+
+impl ReviewSettings {
+    fn retention(&self) -> Result<domain::review::Retention, ConfigError> {
+        domain::review::Retention::parse(self.desired_retention).ok_or_else(|| {
+            ConfigError::Inconsistent(
+                "review.desired_retention must be between 0.70 and 0.97".into(),
+            )
+        })
     }
 }
 
@@ -286,6 +303,7 @@ impl Settings {
             return Err(ConfigError::Inconsistent("BCRYPT_COST must be between 4 and 31".into()));
         }
         self.server.trusted_proxies().map_err(ConfigError::Inconsistent)?;
+        self.review.retention()?;
         for origin in self.server.cors_origins() {
             let valid = origin.parse::<actix_web::http::Uri>().is_ok_and(|uri| {
                 matches!(uri.scheme_str(), Some("http" | "https"))
@@ -397,6 +415,8 @@ impl Settings {
             },
             access_policy: domain::AccessPolicy { free_chapters: self.access.free_chapters },
             upgrade_url: self.upgrade_url(),
+            // Checked when the settings were loaded.
+            review_retention: self.review.retention().unwrap_or(domain::review::Retention::DEFAULT),
             import_on_first_start: self
                 .content
                 .import_on_first_start
@@ -507,6 +527,16 @@ mod tests {
         assert_eq!(settings.rate_limit.oauth_client_per_minute, 500);
         let error = load(&[("TRUSTED_PROXY_HEADER", "x-real-ip")]).unwrap_err().to_string();
         assert!(error.contains("TRUSTED_PROXY_HEADER"), "{error}");
+    }
+
+    #[test]
+    fn a_desired_review_retention_outside_seventy_to_ninety_seven_percent_is_refused() {
+        assert!(matches!(
+            load(&[("APP__REVIEW__DESIRED_RETENTION", "0.5")]),
+            Err(ConfigError::Inconsistent(_))
+        ));
+        let settings = load(&[("APP__REVIEW__DESIRED_RETENTION", "0.85")]).unwrap();
+        assert_eq!(settings.app_settings().review_retention.get(), 0.85);
     }
 
     #[test]

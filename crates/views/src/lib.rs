@@ -11,8 +11,9 @@
 use std::collections::HashMap;
 
 use app::{
-    AccessCheck, AttemptHistory, ChapterContent, ChapterRecord, ProgressReport, SearchItem,
-    StoredQuiz, StreakStatus, Submission,
+    AccessCheck, AttemptHistory, ChapterContent, ChapterRecord, NextAction, NextReason,
+    ProgressReport, Recommendation, ReviewAnswer, SearchItem, StoredQuestion, StoredQuiz,
+    StreakStatus, Submission,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{AccessPolicy, Answer, Difficulty, QuestionKind, Submitted, Tier};
@@ -334,22 +335,7 @@ pub struct QuizView {
 
 impl From<&StoredQuiz> for QuizView {
     fn from(quiz: &StoredQuiz) -> Self {
-        let questions = quiz
-            .questions
-            .iter()
-            .map(|stored| QuizQuestion {
-                id: stored.id,
-                order: stored.question.position,
-                kind: stored.question.kind.into(),
-                text: stored.question.text.clone(),
-                options: stored
-                    .question
-                    .options
-                    .iter()
-                    .map(|(key, text)| QuizOption { key: key.clone(), text: text.clone() })
-                    .collect(),
-            })
-            .collect();
+        let questions = quiz.questions.iter().map(quiz_question).collect();
         Self {
             id: quiz.id,
             chapter_id: quiz.chapter_id,
@@ -650,6 +636,300 @@ impl From<AccessCheck> for AccessCheckResponse {
             required_tier: check.required_tier.into(),
             reason: check.reason,
             upgrade_url: check.upgrade_url,
+        }
+    }
+}
+
+/// The chapter a card, a recommendation or a quiz belongs to.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(paperclip::actix::Apiv2Schema))]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+pub struct ChapterRefView {
+    pub id: Uuid,
+    pub slug: String,
+    pub title: String,
+    /// Position in the course, from 1.
+    pub order: u32,
+}
+
+impl From<&ChapterRecord> for ChapterRefView {
+    fn from(chapter: &ChapterRecord) -> Self {
+        Self {
+            id: chapter.id,
+            slug: chapter.slug.clone(),
+            title: chapter.title.clone(),
+            order: chapter.order,
+        }
+    }
+}
+
+fn quiz_question(stored: &StoredQuestion) -> QuizQuestion {
+    QuizQuestion {
+        id: stored.id,
+        order: stored.question.position,
+        kind: stored.question.kind.into(),
+        text: stored.question.text.clone(),
+        options: stored
+            .question
+            .options
+            .iter()
+            .map(|(key, text)| QuizOption { key: key.clone(), text: text.clone() })
+            .collect(),
+    }
+}
+
+/// A review card: the question as its quiz shows it (never its answer), and where it stands.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(paperclip::actix::Apiv2Schema))]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+pub struct ReviewCard {
+    /// Answer it with answerReview on this question's id.
+    pub question: QuizQuestion,
+    pub quiz_id: Uuid,
+    pub chapter: ChapterRefView,
+    /// `new` (never answered), `learning`, `review` or `relearning`.
+    pub state: String,
+    /// When it fell due; null for a new card.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Whole days (the learner's local days) since it fell due, 0 when due today; null for a
+    /// new card.
+    pub overdue_days: Option<u32>,
+    /// Reviews so far, and how many of them were forgotten after being learnt.
+    pub reps: u32,
+    pub lapses: u32,
+}
+
+/// The caller's review queue.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(paperclip::actix::Apiv2Schema))]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+pub struct ReviewQueue {
+    /// Due cards, oldest due first, then new cards of completed chapters in course order.
+    pub items: Vec<ReviewCard>,
+    /// Cards due now.
+    pub due_now: u32,
+    /// Cards that fall due later in the learner's local day.
+    pub due_later_today: u32,
+    /// Questions of completed chapters never answered yet.
+    pub new_available: u32,
+}
+
+impl From<app::ReviewQueue> for ReviewQueue {
+    fn from(queue: app::ReviewQueue) -> Self {
+        let items = queue
+            .items
+            .iter()
+            .filter_map(|item| {
+                item.question().map(|question| ReviewCard {
+                    question: quiz_question(question),
+                    quiz_id: item.quiz.id,
+                    chapter: ChapterRefView::from(&item.chapter),
+                    state: item.card.map_or("new", |card| card.state.as_str()).to_owned(),
+                    due_at: item.card.map(|card| card.due),
+                    overdue_days: item.overdue_days,
+                    reps: item.card.map_or(0, |card| card.reps),
+                    lapses: item.card.map_or(0, |card| card.lapses),
+                })
+            })
+            .collect();
+        Self {
+            items,
+            due_now: queue.due_now,
+            due_later_today: queue.due_later_today,
+            new_available: queue.new_available,
+        }
+    }
+}
+
+/// A graded review card.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(paperclip::actix::Apiv2Schema))]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+pub struct ReviewResult {
+    pub question_id: Uuid,
+    /// The idempotency key sent with the answer, if any.
+    pub review_id: Option<String>,
+    /// The answer as graded.
+    pub selected: AnswerValue,
+    pub is_correct: bool,
+    /// How the answer rated the card: `again` (wrong: due again at once), `hard` (right at
+    /// the second try) or `good`.
+    pub rating: String,
+    /// Null when the quiz reveals answers only after a pass and the learner has not passed
+    /// it yet.
+    pub correct_answer: Option<AnswerValue>,
+    /// Null when the quiz reveals answers only after a pass and the learner has not passed
+    /// it yet.
+    pub explanation: Option<String>,
+    /// When the card is due next: now after a wrong answer, else the start of a later local
+    /// day.
+    pub next_due_at: DateTime<Utc>,
+}
+
+impl From<&ReviewAnswer> for ReviewResult {
+    fn from(answer: &ReviewAnswer) -> Self {
+        let question = answer
+            .quiz
+            .questions
+            .iter()
+            .find(|q| q.id == answer.question_id)
+            .filter(|_| answer.reveals_key);
+        let review = &answer.review;
+        Self {
+            question_id: answer.question_id,
+            review_id: review.review_id.clone(),
+            selected: answer
+                .outcome
+                .selected
+                .as_ref()
+                .map_or(AnswerValue::Many(Vec::new()), AnswerValue::from),
+            is_correct: review.correct,
+            rating: review.rating.as_str().to_owned(),
+            correct_answer: question.map(|q| AnswerValue::from(&q.question.answer)),
+            explanation: question.map(|q| q.question.explanation.clone()),
+            next_due_at: review.next_due,
+        }
+    }
+}
+
+/// What the recommendation asks the learner to do.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(feature = "openapi", derive(paperclip::actix::Apiv2Schema))]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NextActionName {
+    Review,
+    RetakeQuiz,
+    ContinueChapter,
+    StartChapter,
+    Upgrade,
+    Done,
+}
+
+impl From<NextAction> for NextActionName {
+    fn from(action: NextAction) -> Self {
+        match action {
+            NextAction::Review => Self::Review,
+            NextAction::RetakeQuiz => Self::RetakeQuiz,
+            NextAction::ContinueChapter => Self::ContinueChapter,
+            NextAction::StartChapter => Self::StartChapter,
+            NextAction::Upgrade => Self::Upgrade,
+            NextAction::Done => Self::Done,
+        }
+    }
+}
+
+/// Which rule of the recommendation matched.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(feature = "openapi", derive(paperclip::actix::Apiv2Schema))]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum NextReasonName {
+    CardsDue,
+    QuizFailed,
+    ChapterInProgress,
+    NextInCourse,
+    LockedChaptersRemain,
+    CourseComplete,
+}
+
+impl From<NextReason> for NextReasonName {
+    fn from(reason: NextReason) -> Self {
+        match reason {
+            NextReason::CardsDue => Self::CardsDue,
+            NextReason::QuizFailed => Self::QuizFailed,
+            NextReason::ChapterInProgress => Self::ChapterInProgress,
+            NextReason::NextInCourse => Self::NextInCourse,
+            NextReason::LockedChaptersRemain => Self::LockedChaptersRemain,
+            NextReason::CourseComplete => Self::CourseComplete,
+        }
+    }
+}
+
+/// A quiz a recommendation names, and the learner's standing on it.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(paperclip::actix::Apiv2Schema))]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+pub struct QuizStandingView {
+    pub quiz_id: Uuid,
+    pub chapter_id: Uuid,
+    pub title: String,
+    pub attempts: u32,
+    pub last_score: u8,
+    pub pass_mark: u8,
+    /// Attempts allowed; null for unlimited.
+    pub max_attempts: Option<u32>,
+    pub passed_ever: bool,
+}
+
+/// The numbers behind a recommendation.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(paperclip::actix::Apiv2Schema))]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+pub struct NextNumbers {
+    pub due_now: u32,
+    pub due_later_today: u32,
+    pub new_available: u32,
+    pub current_streak: u32,
+    pub checked_in_today: bool,
+    /// A streak is running and nothing has been done today: any learning today keeps it.
+    pub streak_at_risk: bool,
+    pub freezes_banked: u8,
+    pub completed_chapters: u32,
+    pub total_chapters: u32,
+    /// The chapter opened last, if any.
+    pub current_chapter: Option<ChapterRefView>,
+    /// The most recently attempted quiz whose last attempt failed, if any.
+    pub last_failed_quiz: Option<QuizStandingView>,
+}
+
+/// One deterministic recommendation: an action code, its target, the rule that matched and
+/// the numbers behind it.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(paperclip::actix::Apiv2Schema))]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
+pub struct NextStep {
+    pub action: NextActionName,
+    pub reason: NextReasonName,
+    /// The chapter to start, continue or unlock, or the chapter of the quiz to retake.
+    pub chapter: Option<ChapterRefView>,
+    /// For `retake_quiz`: the quiz.
+    pub quiz_id: Option<Uuid>,
+    /// For `upgrade`: the tier that opens the chapter.
+    pub required_tier: Option<TierName>,
+    pub numbers: NextNumbers,
+}
+
+impl From<Recommendation> for NextStep {
+    fn from(plan: Recommendation) -> Self {
+        Self {
+            action: plan.action.into(),
+            reason: plan.action.reason().into(),
+            chapter: plan.chapter.as_ref().map(ChapterRefView::from),
+            quiz_id: plan.quiz.as_ref().map(|quiz| quiz.id),
+            required_tier: plan.required_tier.map(TierName::from),
+            numbers: NextNumbers {
+                due_now: plan.due_now,
+                due_later_today: plan.due_later_today,
+                new_available: plan.new_available,
+                current_streak: plan.streak.current,
+                checked_in_today: plan.streak.checked_in_today,
+                streak_at_risk: plan.streak_at_risk,
+                freezes_banked: plan.streak.freezes_banked,
+                completed_chapters: plan.completed_chapters,
+                total_chapters: plan.total_chapters,
+                current_chapter: plan.current_chapter.as_ref().map(ChapterRefView::from),
+                last_failed_quiz: plan.last_failed_quiz.map(|failed| QuizStandingView {
+                    quiz_id: failed.quiz.id,
+                    chapter_id: failed.quiz.chapter_id,
+                    title: failed.quiz.title.clone(),
+                    attempts: failed.standing.attempts,
+                    last_score: failed.standing.last_score,
+                    pass_mark: failed.quiz.pass_mark,
+                    max_attempts: failed.quiz.max_attempts,
+                    passed_ever: failed.standing.passed_ever,
+                }),
+            },
         }
     }
 }

@@ -7,6 +7,7 @@ mod health;
 pub(crate) mod metrics;
 mod progress;
 mod quizzes;
+mod review;
 mod search;
 
 use paperclip::actix::web;
@@ -47,6 +48,11 @@ pub fn configure(config: &mut web::ServiceConfig, limits: &RateLimits) {
                 web::resource("/streaks/{user}/checkin")
                     .route(web::post().to(progress::record_checkin)),
             )
+            .service(web::resource("/review").route(web::get().to(review::review_queue)))
+            .service(
+                web::resource("/review/{question_id}").route(web::post().to(review::answer_review)),
+            )
+            .service(web::resource("/next").route(web::get().to(review::next_step)))
             .service(web::resource("/search").route(web::get().to(search::search_course)))
             .service(web::resource("/quizzes").route(web::get().to(quizzes::list_quizzes)))
             .service(web::resource("/quizzes/{quiz_id}").route(web::get().to(quizzes::get_quiz)))
@@ -85,6 +91,7 @@ pub(crate) fn facts() -> Facts {
         progress::facts(),
         search::facts(),
         quizzes::facts(),
+        review::facts(),
         chapters::facts(),
     ] {
         facts.extend(module);

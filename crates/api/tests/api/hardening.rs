@@ -18,6 +18,8 @@ const SLUG: &str = "what-is-an-ai-agent";
 fn concrete(path: &str, quiz: Uuid) -> String {
     path.replace("{user}", "me")
         .replace("{quiz_id}", &quiz.to_string())
+        // No such question: a body that passes its checks is answered 404.
+        .replace("{question_id}", &Uuid::nil().to_string())
         .replace("{chapter_ref}", SLUG)
 }
 
@@ -383,6 +385,7 @@ async fn control_characters_are_refused_in_every_text_field(app: &TestApp) {
         "updateMe.name",
         "updateMe.background",
         "submitQuiz.submission_id",
+        "answerReview.review_id",
         "checkAccess.resource",
         "updateProgress.chapter_id",
         "upgradeTier.reason",

@@ -214,6 +214,7 @@ fn app_settings(
         oauth: OAuthSettings::default(),
         access_policy: AccessPolicy { free_chapters: 3 },
         upgrade_url: UPGRADE_URL.into(),
+        review_retention: domain::review::Retention::DEFAULT,
         import_on_first_start: course.map(Path::to_path_buf),
     }
 }

@@ -17,5 +17,6 @@ mod operations;
 mod progress;
 mod quizzes;
 mod races;
+mod review;
 mod search;
 mod tokens;

@@ -13,7 +13,7 @@ fn authored() -> HashMap<String, QuizSource> {
     package.quizzes.into_iter().map(|quiz| (quiz.title.clone(), quiz)).collect()
 }
 
-fn answer_json(answer: &Answer) -> Value {
+pub fn answer_json(answer: &Answer) -> Value {
     match answer {
         Answer::Single(key) => json!(key),
         Answer::Multiple(keys) => json!(keys),
@@ -22,7 +22,7 @@ fn answer_json(answer: &Answer) -> Value {
 }
 
 /// A wrong answer for the same question.
-fn wrong_json(answer: &Answer) -> Value {
+pub fn wrong_json(answer: &Answer) -> Value {
     match answer {
         Answer::Single(key) => json!(if key == "A" { "B" } else { "A" }),
         Answer::Multiple(keys) => json!(if keys.contains("D") { vec!["A"] } else { vec!["D"] }),

@@ -11,6 +11,8 @@ pub mod oauth_family;
 pub mod oauth_refresh_token;
 pub mod question;
 pub mod quiz;
+pub mod review;
+pub mod review_card;
 pub mod streak;
 pub mod tier_change;
 pub mod user;

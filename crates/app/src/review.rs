@@ -1,0 +1,313 @@
+//! Spaced review: the learner's queue of due cards and answering one card.
+//!
+//! Every question a learner answers, in a quiz or here, is a card for them, scheduled by
+//! `domain::review` (FSRS in their own days). Cards of chapters the learner's tier does not
+//! open are hidden, never deleted, so an upgrade brings them back with their history.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use domain::review::{Card, Rating, end_of_local_day, rating_for};
+use domain::streak::local_day;
+use domain::{ChapterRef, Grade, QuestionOutcome, RevealAnswers, Submitted};
+use persistence::{
+    CardChange, ChapterRecord, NewReview, PersistenceError, ReviewOutcome, ReviewRecord,
+    StoredCard, StoredQuestion, StoredQuiz,
+};
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::catalog::{Catalog, Chapters};
+use crate::core::Core;
+use crate::error::AppError;
+use crate::progress::{Learner, check_in_quietly};
+use crate::quizzes::{check_idempotency_key, graded_question, ungradable};
+
+/// One card in the queue: a question as its quiz shows it, and where it stands.
+#[derive(Debug, Clone)]
+pub struct ReviewItem {
+    pub quiz: Arc<StoredQuiz>,
+    /// Index of the question in `quiz.questions`.
+    pub question: usize,
+    pub chapter: ChapterRecord,
+    /// `None` for a new card (a question of a completed chapter never answered).
+    pub card: Option<Card>,
+    /// Whole local days since the card fell due (0: due today); `None` for a new card.
+    pub overdue_days: Option<u32>,
+}
+
+impl ReviewItem {
+    pub fn question(&self) -> Option<&StoredQuestion> {
+        self.quiz.questions.get(self.question)
+    }
+}
+
+/// The caller's review queue now.
+#[derive(Debug, Clone)]
+pub struct ReviewQueue {
+    /// Due cards, oldest due first, then new cards in course order, up to the limit asked.
+    pub items: Vec<ReviewItem>,
+    pub due_now: u32,
+    /// Cards due later in the learner's local day.
+    pub due_later_today: u32,
+    /// Questions of completed chapters the learner has never answered.
+    pub new_available: u32,
+    pub now: DateTime<Utc>,
+}
+
+/// A graded review.
+#[derive(Debug, Clone)]
+pub struct ReviewAnswer {
+    pub quiz: Arc<StoredQuiz>,
+    pub question_id: Uuid,
+    pub outcome: QuestionOutcome,
+    pub review: ReviewRecord,
+    /// Whether the correct answer and explanation may be shown (an `after_pass` quiz: only
+    /// once the learner has passed it).
+    pub reveals_key: bool,
+    /// False when this is the replay of an earlier review with the same `review_id`.
+    pub recorded_now: bool,
+}
+
+/// Spaced review.
+#[derive(Debug, Clone, Copy)]
+pub struct Review<'a> {
+    pub(crate) core: &'a Core,
+}
+
+/// The cards of `learner` counted and listed as of `now`.
+pub(crate) struct Standing {
+    pub due: Vec<ReviewItem>,
+    pub due_later_today: u32,
+    pub new: Vec<ReviewItem>,
+}
+
+/// Sorts the learner's cards into due now, due later today and new, skipping cards whose
+/// question is gone or whose chapter the learner's tier does not open.
+pub(crate) fn standing(
+    core: &Core,
+    learner: &Learner,
+    cards: &[StoredCard],
+    quizzes: &Catalog,
+    chapters: &Chapters,
+    completed: &HashSet<Uuid>,
+    now: DateTime<Utc>,
+) -> Standing {
+    let zone = learner.timezone.zone();
+    let end_of_day = end_of_local_day(now, zone);
+    let open = |quiz: &StoredQuiz| core.policy.decide(learner.tier, quiz.chapter_order).granted;
+    let today = local_day(now, zone);
+    let item = |quiz: &Arc<StoredQuiz>, question: usize, card: Option<Card>| {
+        chapters.find(&ChapterRef::Id(quiz.chapter_id)).map(|chapter| ReviewItem {
+            quiz: Arc::clone(quiz),
+            question,
+            chapter: chapter.clone(),
+            card,
+            overdue_days: card.map(|card| {
+                let days = (today - local_day(card.due, zone)).num_days().max(0);
+                u32::try_from(days).unwrap_or(u32::MAX)
+            }),
+        })
+    };
+    let mut due = Vec::new();
+    let mut due_later_today = 0;
+    let mut answered = HashSet::new();
+    for stored in cards {
+        answered.insert(stored.question_id);
+        let Some((quiz, _)) = quizzes.question(stored.question_id) else { continue };
+        if !open(quiz) {
+            continue;
+        }
+        if stored.card.is_due(now) {
+            let index = quiz.questions.iter().position(|q| q.id == stored.question_id);
+            due.extend(index.and_then(|index| item(quiz, index, Some(stored.card))));
+        } else if stored.card.due < end_of_day {
+            due_later_today += 1;
+        }
+    }
+    due.sort_by_key(|item| {
+        (
+            item.card.map(|card| card.due),
+            item.chapter.order,
+            item.question().map(|q| q.question.position),
+        )
+    });
+    let new = quizzes
+        .ordered
+        .iter()
+        .filter(|quiz| completed.contains(&quiz.chapter_id) && open(quiz))
+        .flat_map(|quiz| {
+            quiz.questions
+                .iter()
+                .enumerate()
+                .filter(|(_, question)| !answered.contains(&question.id))
+                .filter_map(|(index, _)| item(quiz, index, None))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    Standing { due, due_later_today, new }
+}
+
+fn count(items: usize) -> u32 {
+    u32::try_from(items).unwrap_or(u32::MAX)
+}
+
+/// Makes or reschedules a card for every question of a submitted quiz (wrong: *Again*, so due
+/// again at once; right: *Good*). Never fails the submission it rides on; a failure is logged.
+pub(crate) async fn schedule_quiz_cards(core: &Core, learner: &Learner, grade: &Grade) {
+    let ids: Vec<Uuid> = grade.outcomes.iter().map(|outcome| outcome.question_id).collect();
+    let zone = learner.timezone.zone();
+    for _ in 0..8 {
+        let stored = match core.db.review_cards_of(learner.id, &ids).await {
+            Ok(stored) => stored,
+            Err(error) => {
+                log::warn!("review cards of {} not scheduled: {error}", learner.id);
+                return;
+            }
+        };
+        let stored: HashMap<Uuid, StoredCard> =
+            stored.into_iter().map(|card| (card.question_id, card)).collect();
+        let now = Utc::now();
+        let changes: Vec<CardChange> = grade
+            .outcomes
+            .iter()
+            .map(|outcome| {
+                let before = stored.get(&outcome.question_id);
+                let rating = if outcome.is_correct { Rating::Good } else { Rating::Again };
+                CardChange {
+                    question_id: outcome.question_id,
+                    expected_version: before.map(|card| card.version),
+                    card: core.scheduler.review(before.map(|b| &b.card), rating, now, zone),
+                }
+            })
+            .collect();
+        match core.db.save_cards(learner.id, &changes).await {
+            Ok(true) => return,
+            Ok(false) | Err(PersistenceError::Busy) => {}
+            Err(error) => {
+                log::warn!("review cards of {} not scheduled: {error}", learner.id);
+                return;
+            }
+        }
+    }
+    log::warn!("review cards of {} not scheduled: too many simultaneous changes", learner.id);
+}
+
+impl Review<'_> {
+    /// The caller's due cards (oldest due first), then new cards from completed chapters, up
+    /// to `limit` (1–50), with the queue's totals.
+    pub async fn queue(&self, caller: &Caller, limit: u32) -> Result<ReviewQueue, AppError> {
+        if !(1..=50).contains(&limit) {
+            return Err(AppError::invalid("limit", "must be 1 to 50"));
+        }
+        let core = self.core;
+        let (cards, quizzes, chapters, completions) = tokio::join!(
+            core.db.review_cards(caller.id),
+            core.quizzes.get(&core.db),
+            core.chapters.get(&core.db),
+            core.db.completions(caller.id),
+        );
+        let (cards, quizzes, chapters, completions) = (cards?, quizzes?, chapters?, completions?);
+        let completed: HashSet<Uuid> = completions.into_iter().map(|(id, _)| id).collect();
+        let now = Utc::now();
+        let learner = Learner::from(caller);
+        let Standing { due, due_later_today, new } =
+            standing(core, &learner, &cards, &quizzes, &chapters, &completed, now);
+        let (due_now, new_available) = (count(due.len()), count(new.len()));
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let items = due.into_iter().chain(new).take(limit).collect();
+        Ok(ReviewQueue { items, due_now, due_later_today, new_available, now })
+    }
+
+    /// Grades the caller's answer to one card by the quizzes' rule, reschedules the card and
+    /// counts as the day's check-in. A retry with the same `review_id` returns the first
+    /// review when the answer is the same, and is a conflict when it differs.
+    pub async fn answer(
+        &self,
+        caller: &Caller,
+        question_id: &str,
+        answer: Submitted,
+        review_id: Option<String>,
+    ) -> Result<ReviewAnswer, AppError> {
+        let core = self.core;
+        let id = domain::parse_id(question_id)
+            .ok_or_else(|| AppError::invalid("question_id", "must be a question id (UUID)"))?;
+        check_idempotency_key("review_id", review_id.as_deref())?;
+        let quizzes = core.quizzes.get(&core.db).await?;
+        let (quiz, question) =
+            quizzes.question(id).ok_or_else(|| AppError::NotFound(format!("No question {id}.")))?;
+        core.require_access(caller.tier, quiz.chapter_order)?;
+        let answers = HashMap::from([(id.to_string(), answer)]);
+        let grade = domain::grade(&[graded_question(question)], &answers, quiz.pass_mark)
+            .map_err(|problems| ungradable(&problems))?;
+        let outcome = grade
+            .outcomes
+            .into_iter()
+            .next()
+            .filter(|outcome| outcome.selected.is_some())
+            .ok_or_else(|| AppError::invalid("answer", "is required"))?;
+        let keys = outcome.selected.as_ref().map(domain::Answer::keys).unwrap_or_default();
+        let learner = Learner::from(caller);
+        let zone = learner.timezone.zone();
+        let (review, recorded_now) = 'recorded: {
+            for _ in 0..16 {
+                let before = core.db.review_cards_of(caller.id, &[id]).await?.into_iter().next();
+                let now = Utc::now();
+                let card = before.map(|stored| stored.card);
+                let rating = rating_for(
+                    outcome.is_correct,
+                    question.question.kind,
+                    card.as_ref(),
+                    now,
+                    zone,
+                );
+                let new = NewReview {
+                    user_id: caller.id,
+                    review_id: review_id.clone(),
+                    answer: keys.clone(),
+                    correct: outcome.is_correct,
+                    change: CardChange {
+                        question_id: id,
+                        expected_version: before.map(|stored| stored.version),
+                        card: core.scheduler.review(card.as_ref(), rating, now, zone),
+                    },
+                };
+                match core.db.record_review(&new).await {
+                    Ok(ReviewOutcome::Recorded(review)) => break 'recorded (review, true),
+                    Ok(ReviewOutcome::AlreadyRecorded(first)) => {
+                        if first.question_id != id || first.answer != keys {
+                            return Err(AppError::Conflict {
+                                code: "conflict",
+                                message: "This review_id was already used with another answer."
+                                    .into(),
+                            });
+                        }
+                        break 'recorded (first, false);
+                    }
+                    Ok(ReviewOutcome::CardChanged) | Err(PersistenceError::Busy) => {}
+                    Err(error) => return Err(error.into()),
+                }
+            }
+            return Err(AppError::Unavailable("Too many simultaneous reviews; try again.".into()));
+        };
+        if recorded_now {
+            core.activity.touch(caller.id);
+            check_in_quietly(core, &learner).await;
+        }
+        let reveals_key = match quiz.reveal_answers {
+            RevealAnswers::Always => true,
+            RevealAnswers::AfterPass => {
+                core.db.attempt_history(caller.id, quiz.id, 1, 0).await?.passed_ever
+            }
+        };
+        Ok(ReviewAnswer {
+            quiz: Arc::clone(quiz),
+            question_id: id,
+            outcome,
+            review,
+            reveals_key,
+            recorded_now,
+        })
+    }
+}

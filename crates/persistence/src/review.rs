@@ -1,0 +1,284 @@
+//! Review cards (one per learner and question, with its FSRS state) and review answers.
+//!
+//! A card changes only through a compare-and-swap on its version, so two reviews of one card
+//! at once cannot both apply to the same state; the loser reads the card again and retries.
+
+use chrono::{DateTime, Utc};
+use domain::review::{Card, CardState, Rating};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::entity::{review, review_card};
+use crate::{Database, PersistenceError};
+
+/// A learner's card with the version its next change must match.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StoredCard {
+    pub question_id: Uuid,
+    pub card: Card,
+    pub version: i32,
+}
+
+/// A card to store if it is still at `expected_version` (`None`: no card yet).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CardChange {
+    pub question_id: Uuid,
+    pub expected_version: Option<i32>,
+    pub card: Card,
+}
+
+/// One answered review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewRecord {
+    pub id: Uuid,
+    pub question_id: Uuid,
+    pub review_id: Option<String>,
+    /// Normalised answer keys (`["B"]`, `["A","C"]`, `["true"]`).
+    pub answer: Vec<String>,
+    pub correct: bool,
+    pub rating: Rating,
+    pub reviewed_at: DateTime<Utc>,
+    pub next_due: DateTime<Utc>,
+}
+
+/// A review to store with the card change it makes.
+#[derive(Debug, Clone)]
+pub struct NewReview {
+    pub user_id: Uuid,
+    pub review_id: Option<String>,
+    pub answer: Vec<String>,
+    pub correct: bool,
+    pub change: CardChange,
+}
+
+/// What happened to a review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReviewOutcome {
+    /// Stored, and the card changed.
+    Recorded(ReviewRecord),
+    /// A review with this `review_id` exists already (returned as it is); nothing changed.
+    AlreadyRecorded(ReviewRecord),
+    /// The card changed meanwhile; nothing stored: read it again and retry.
+    CardChanged,
+}
+
+fn corrupt(what: impl std::fmt::Display) -> PersistenceError {
+    PersistenceError::Corrupt(what.to_string())
+}
+
+fn count(value: u32) -> Result<i32, PersistenceError> {
+    i32::try_from(value).map_err(corrupt)
+}
+
+impl TryFrom<review_card::Model> for StoredCard {
+    type Error = PersistenceError;
+
+    fn try_from(row: review_card::Model) -> Result<Self, Self::Error> {
+        let number = |value: i32| u32::try_from(value).map_err(corrupt);
+        Ok(Self {
+            question_id: row.question_id,
+            card: Card {
+                due: row.due,
+                stability: row.stability,
+                difficulty: row.difficulty,
+                interval_days: number(row.interval_days)?,
+                reps: number(row.reps)?,
+                lapses: number(row.lapses)?,
+                state: CardState::from_code(row.state)
+                    .ok_or_else(|| corrupt(format!("card state {}", row.state)))?,
+                last_review: row.last_review,
+                last_rating: Rating::from_code(row.last_rating)
+                    .ok_or_else(|| corrupt(format!("card rating {}", row.last_rating)))?,
+            },
+            version: row.version,
+        })
+    }
+}
+
+impl TryFrom<review::Model> for ReviewRecord {
+    type Error = PersistenceError;
+
+    fn try_from(row: review::Model) -> Result<Self, Self::Error> {
+        Ok(Self {
+            answer: serde_json::from_str(&row.answer).map_err(corrupt)?,
+            rating: Rating::from_code(row.rating)
+                .ok_or_else(|| corrupt(format!("review rating {}", row.rating)))?,
+            id: row.id,
+            question_id: row.question_id,
+            review_id: row.review_id,
+            correct: row.correct,
+            reviewed_at: row.reviewed_at,
+            next_due: row.next_due,
+        })
+    }
+}
+
+/// Stores one card change; `false` when the card is no longer at the expected version.
+async fn write_card(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    change: &CardChange,
+) -> Result<bool, PersistenceError> {
+    let CardChange { question_id, expected_version, card } = *change;
+    let (interval, reps, lapses) =
+        (count(card.interval_days)?, count(card.reps)?, count(card.lapses)?);
+    match expected_version {
+        None => {
+            let row = review_card::ActiveModel {
+                user_id: Set(user_id),
+                question_id: Set(question_id),
+                due: Set(card.due),
+                stability: Set(card.stability),
+                difficulty: Set(card.difficulty),
+                interval_days: Set(interval),
+                reps: Set(reps),
+                lapses: Set(lapses),
+                state: Set(card.state.code()),
+                last_review: Set(card.last_review),
+                last_rating: Set(card.last_rating.code()),
+                version: Set(1),
+            };
+            let inserted =
+                review_card::Entity::insert(row).on_conflict_do_nothing().exec(conn).await?;
+            Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(_)))
+        }
+        Some(version) => {
+            let updated = review_card::Entity::update_many()
+                .col_expr(review_card::Column::Due, Expr::val(card.due))
+                .col_expr(review_card::Column::Stability, Expr::val(card.stability))
+                .col_expr(review_card::Column::Difficulty, Expr::val(card.difficulty))
+                .col_expr(review_card::Column::IntervalDays, Expr::val(interval))
+                .col_expr(review_card::Column::Reps, Expr::val(reps))
+                .col_expr(review_card::Column::Lapses, Expr::val(lapses))
+                .col_expr(review_card::Column::State, Expr::val(card.state.code()))
+                .col_expr(review_card::Column::LastReview, Expr::val(card.last_review))
+                .col_expr(review_card::Column::LastRating, Expr::val(card.last_rating.code()))
+                .col_expr(
+                    review_card::Column::Version,
+                    Expr::col(review_card::Column::Version).add(1),
+                )
+                .filter(review_card::Column::UserId.eq(user_id))
+                .filter(review_card::Column::QuestionId.eq(question_id))
+                .filter(review_card::Column::Version.eq(version))
+                .exec(conn)
+                .await?;
+            Ok(updated.rows_affected == 1)
+        }
+    }
+}
+
+impl Database {
+    /// Every card of a learner (at most one per question of the course).
+    pub async fn review_cards(&self, user_id: Uuid) -> Result<Vec<StoredCard>, PersistenceError> {
+        review_card::Entity::find()
+            .filter(review_card::Column::UserId.eq(user_id))
+            .all(&self.conn)
+            .await?
+            .into_iter()
+            .map(StoredCard::try_from)
+            .collect()
+    }
+
+    /// The learner's cards for these questions (those that exist).
+    pub async fn review_cards_of(
+        &self,
+        user_id: Uuid,
+        question_ids: &[Uuid],
+    ) -> Result<Vec<StoredCard>, PersistenceError> {
+        review_card::Entity::find()
+            .filter(review_card::Column::UserId.eq(user_id))
+            .filter(review_card::Column::QuestionId.is_in(question_ids.iter().copied()))
+            .all(&self.conn)
+            .await?
+            .into_iter()
+            .map(StoredCard::try_from)
+            .collect()
+    }
+
+    /// Stores all the changes or none: `false` (nothing stored) when any card was changed
+    /// meanwhile.
+    pub async fn save_cards(
+        &self,
+        user_id: Uuid,
+        changes: &[CardChange],
+    ) -> Result<bool, PersistenceError> {
+        let txn = self.conn.begin().await?;
+        for change in changes {
+            if !write_card(&txn, user_id, change).await? {
+                txn.rollback().await?;
+                return Ok(false);
+            }
+        }
+        txn.commit().await?;
+        Ok(true)
+    }
+
+    /// The learner's review made with this `review_id`, if any.
+    pub async fn find_review(
+        &self,
+        user_id: Uuid,
+        review_id: &str,
+    ) -> Result<Option<ReviewRecord>, PersistenceError> {
+        review::Entity::find()
+            .filter(review::Column::UserId.eq(user_id))
+            .filter(review::Column::ReviewId.eq(review_id))
+            .one(&self.conn)
+            .await?
+            .map(ReviewRecord::try_from)
+            .transpose()
+    }
+
+    /// Stores a review and its card change in one transaction. A `review_id` seen before
+    /// returns the review that used it, and changes nothing.
+    pub async fn record_review(&self, new: &NewReview) -> Result<ReviewOutcome, PersistenceError> {
+        let record = ReviewRecord {
+            id: Uuid::new_v4(),
+            question_id: new.change.question_id,
+            review_id: new.review_id.clone(),
+            answer: new.answer.clone(),
+            correct: new.correct,
+            rating: new.change.card.last_rating,
+            reviewed_at: new.change.card.last_review,
+            next_due: new.change.card.due,
+        };
+        let txn = self.conn.begin().await?;
+        let inserted = review::Entity::insert(review::ActiveModel {
+            id: Set(record.id),
+            user_id: Set(new.user_id),
+            question_id: Set(record.question_id),
+            review_id: Set(record.review_id.clone()),
+            answer: Set(serde_json::to_string(&record.answer).map_err(corrupt)?),
+            correct: Set(record.correct),
+            rating: Set(record.rating.code()),
+            reviewed_at: Set(record.reviewed_at),
+            next_due: Set(record.next_due),
+        })
+        .exec(&txn)
+        .await
+        .map_err(PersistenceError::from);
+        match inserted {
+            Ok(_) => {}
+            Err(PersistenceError::Conflict(_)) if new.review_id.is_some() => {
+                txn.rollback().await?;
+                let first = match &new.review_id {
+                    Some(review_id) => self.find_review(new.user_id, review_id).await?,
+                    None => None,
+                };
+                // Gone again between the two statements (its user deleted): a plain conflict.
+                return first
+                    .map(ReviewOutcome::AlreadyRecorded)
+                    .ok_or_else(|| PersistenceError::Conflict("review_id".into()));
+            }
+            Err(other) => return Err(other),
+        }
+        if !write_card(&txn, new.user_id, &new.change).await? {
+            txn.rollback().await?;
+            return Ok(ReviewOutcome::CardChanged);
+        }
+        txn.commit().await?;
+        Ok(ReviewOutcome::Recorded(record))
+    }
+}
