@@ -9,7 +9,7 @@ import re
 import sys
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-SCENARIOS = ["chapter", "outline", "quiz", "submit", "progress", "checkin", "search", "search-cold",
+SCENARIOS = ["chapter", "outline", "quiz", "submit", "review", "progress", "checkin", "search", "search-cold",
              "chapter-during-logins"]
 
 
@@ -116,6 +116,9 @@ def main():
                 replays = r["replays"]
                 row(f"submit at {c} connections: every request a first submission (replays)",
                     "not counted" if replays is None else str(replays), replays == 0)
+        if run("review"):
+            # No target yet: the issue asks for the figures (queue reads and answers, half each).
+            row("review session (queue + answer), req/s and p99", f"{run('review')['rps']:.0f}/s, p99 {run('review')['p99']} ms", True)
         if db == "postgres":
             for s in ["progress", "checkin"]:
                 if run(s):

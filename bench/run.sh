@@ -2,6 +2,7 @@
 # `make bench`: load-tests the release binary with wrk against a same-run baseline.
 # SQLite always; PostgreSQL too when BENCH_DATABASE_URL is set (a fresh database is created
 # on that server and dropped afterwards). Results: bench/results/<time>/ and a printed table.
+# The review scenario is a learner's review session: half queue reads, half answers.
 # Knobs: BENCH_CHAPTERS (1000), BENCH_DURATION seconds per run (8), BENCH_CONNECTIONS ("50 500"),
 # BENCH_SCENARIOS (all; e.g. "chapter submit" to iterate on a few).
 set -euo pipefail
@@ -15,7 +16,7 @@ CONNECTIONS=${BENCH_CONNECTIONS:-"50 500"}
 CHAPTERS=${BENCH_CHAPTERS:-1000}
 PORT=${BENCH_PORT:-8181}
 BASELINE_PORT=$((PORT + 1))
-SCENARIOS=${BENCH_SCENARIOS:-"chapter outline quiz submit progress checkin search search-cold chapter-during-logins sample"}
+SCENARIOS=${BENCH_SCENARIOS:-"chapter outline quiz submit review progress checkin search search-cold chapter-during-logins sample"}
 wanted() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 export BENCH_SCRIPTS=$ROOT/bench/scripts
 
@@ -139,7 +140,9 @@ PY
 import json, sys
 q = json.load(sys.stdin)["questions"]
 print(json.dumps({x["id"]: (["A"] if x["kind"] == "multiple_choice" else ("true" if x["kind"] == "true_false" else "A")) for x in q}))')
-  export BENCH_TOKENS=$WORK/tokens.txt BENCH_LOGIN_BODY=$login
+  # The review scenario answers the first quiz's questions as the submit scenario does.
+  python3 -c 'import json, os, sys; [print(q, json.dumps(a)) for q, a in json.loads(os.environ["BENCH_SUBMIT_ANSWERS"]).items()]' > "$WORK/review-cards.txt"
+  export BENCH_TOKENS=$WORK/tokens.txt BENCH_LOGIN_BODY=$login BENCH_REVIEW_CARDS=$WORK/review-cards.txt
 
   for conns in $CONNECTIONS; do
     echo "== $DB: $conns connections"
@@ -152,6 +155,7 @@ print(json.dumps({x["id"]: (["A"] if x["kind"] == "multiple_choice" else ("true"
     if wanted submit; then
       echo "replays: $(( $(submissions replayed) - replays_before ))" >> "$RESULTS/$DB-submit-c$conns.txt"
     fi
+    BENCH_RUN_ID="$DB-review-c$conns-$(date +%s%N)" run_wrk review "$conns" bench/scripts/review.lua
     BENCH_PATHS=$WORK/slugs.txt run_wrk progress "$conns" bench/scripts/progress.lua
     run_wrk checkin "$conns" bench/scripts/checkin.lua
     BENCH_PATHS=$WORK/search.txt run_wrk search "$conns" bench/scripts/get.lua

@@ -28,6 +28,8 @@ impl MigrationTrait for Migration {
                     .col(small_integer(ReviewCards::State))
                     .col(timestamp_with_time_zone(ReviewCards::LastReview))
                     .col(small_integer(ReviewCards::LastRating))
+                    // Whether the last answer was given in review (else in a quiz).
+                    .col(boolean(ReviewCards::LastInReview))
                     // Bumped by every change: updates are conditional on it (compare-and-swap).
                     .col(integer(ReviewCards::Version))
                     .primary_key(
@@ -99,6 +101,7 @@ enum ReviewCards {
     State,
     LastReview,
     LastRating,
+    LastInReview,
     Version,
 }
 

@@ -21,7 +21,7 @@ which must name CLIENT_NAME); its `CALLBACK <url>` line is what the callback han
     BASE; the RFC 8414 metadata has registration_endpoint, S256 and "none".
  2. Connect and initialize through OAuth (the SDK does discovery, registration, PKCE); the
     browser is visited once; the client was registered as a public client.
- 3. tools/list: the 11 tools of the contract, each with inputSchema, outputSchema and the four
+ 3. tools/list: the 14 tools of the contract, each with inputSchema, outputSchema and the four
     annotation hints (readOnlyHint true for the read tools, false for submit_quiz,
     mark_chapter_complete, check_in); get_quiz's _meta names the quiz widget. prompts/list: the
     4 prompts. resources/list: course://chapters/{slug} for chapters 1-3 (a free learner) and not
@@ -392,7 +392,7 @@ async def discovery(http: httpx2.AsyncClient) -> None:
 
 
 async def tools_prompts_resources(session: ClientSession) -> tuple[dict[str, types.Tool], dict[str, Any]]:
-    with step("3. tools/list: the 11 tools with schemas and annotations"):
+    with step("3. tools/list: the 14 tools with schemas and annotations"):
         tools = {tool.name: tool for tool in await list_all(session.list_tools, "tools")}
         print(f"    {len(tools)} tools: {', '.join(sorted(tools))}")
         missing = sorted((READ_TOOLS | WRITE_TOOLS) - set(tools))
@@ -634,7 +634,7 @@ async def flow() -> None:
             check(not differing, "read_chapter and REST differ in " + ", ".join(f"{key} (MCP {dump(chapter.get(key, '<absent>'), 80)}, REST {dump(twin.get(key, '<absent>'), 80)})" for key in differing))
 
     print(
-        "ok  MCP over OAuth (discovery, dynamic registration, PKCE) for a new learner; 11 tools, 4 prompts, "
+        "ok  MCP over OAuth (discovery, dynamic registration, PKCE) for a new learner; 14 tools, 4 prompts, "
         "resources; chapter verbatim; search; quiz passed; upgrade_required; validation; progress = REST"
     )
 

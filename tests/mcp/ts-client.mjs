@@ -7,7 +7,7 @@
 //    token (the MCP door accepts password tokens as well as OAuth ones);
 // 2. connects to BASE_URL/mcp with requestInit headers `Authorization: Bearer <token>` and
 //    initializes;
-// 3. tools/list holds the 11 tools of the contract, each with an outputSchema;
+// 3. tools/list holds the 14 tools of the contract, each with an outputSchema;
 // 4. tools/call search_course {query: "agent"} is not an error and has results (the SDK checks
 //    structuredContent against the tool's outputSchema).
 // Only BASE_URL (loopback) is reached. Exit 1 with "FAIL: [ts-client] step: reason" on failure.
@@ -96,7 +96,7 @@ try {
     console.log(`  [ts-client] server ${server?.name} ${server?.version}`);
   });
 
-  await step("tools/list: the 11 tools", async () => {
+  await step("tools/list: the 14 tools", async () => {
     const tools = [];
     let cursor;
     do {
@@ -127,7 +127,7 @@ try {
     console.log(`  [ts-client] total ${found.total}; first: ${found.results[0].chapter_slug}`);
   });
 
-  console.log("ok  TypeScript SDK client: password token as bearer, initialize, 11 tools, search_course");
+  console.log("ok  TypeScript SDK client: password token as bearer, initialize, 14 tools, search_course");
 } catch (error) {
   const message = error instanceof StepError ? error.message : String(error?.stack ?? error);
   console.error(`FAIL: [ts-client] ${currentStep}: ${message}`);

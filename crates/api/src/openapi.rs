@@ -413,6 +413,13 @@ fn mark_nullable(property: &mut Value) {
         *property = json!({ "allOf": [{ "$ref": reference }], "nullable": true });
     } else if let Some(object) = property.as_object_mut() {
         object.insert("nullable".into(), json!(true));
+        // OpenAPI 3.0.3: a nullable enum admits null only if the enum lists it (generators
+        // such as openapi-python-client refuse a null otherwise).
+        if let Some(Value::Array(values)) = object.get_mut("enum")
+            && !values.contains(&Value::Null)
+        {
+            values.push(Value::Null);
+        }
     }
 }
 
@@ -574,12 +581,14 @@ mod tests {
                 "In": { "type": "object", "properties": { "a": { "type": "string" } } },
                 "Out": { "type": "object", "required": ["id"], "properties": {
                     "id": { "type": "string" },
+                    "tier": { "type": "string", "enum": ["free", "pro"] },
                     "nested": { "type": "object", "properties": { "b": { "type": "integer" } } } } },
             } },
         });
         let document = finish_document(document, &settings(), &crate::routes::facts());
         let out = &document["components"]["schemas"]["Out"];
-        assert_eq!(out["required"], json!(["id", "nested"]));
+        assert_eq!(out["required"], json!(["id", "nested", "tier"]));
+        assert_eq!(out["properties"]["tier"]["enum"], json!(["free", "pro", null]));
         assert_eq!(out["properties"]["nested"]["nullable"], true);
         assert_eq!(out["properties"]["nested"]["properties"]["b"]["nullable"], true);
         assert!(out["properties"]["id"].get("nullable").is_none());

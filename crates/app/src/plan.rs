@@ -25,7 +25,7 @@ use crate::auth::Caller;
 use crate::core::Core;
 use crate::error::AppError;
 use crate::progress::{Learner, StreakStatus};
-use crate::review::{Standing, standing};
+use crate::review::{Record, Standing, count, standing};
 
 /// What to do next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,10 +99,6 @@ pub struct Plan<'a> {
     pub(crate) core: &'a Core,
 }
 
-fn count(items: usize) -> u32 {
-    u32::try_from(items).unwrap_or(u32::MAX)
-}
-
 impl Plan<'_> {
     /// One recommendation for the caller, by the rule in this module's documentation.
     pub async fn next(&self, caller: &Caller) -> Result<Recommendation, AppError> {
@@ -121,8 +117,10 @@ impl Plan<'_> {
         let now = Utc::now();
         let learner = Learner::from(caller);
         let completed: HashSet<Uuid> = completions.into_iter().map(|(id, _)| id).collect();
-        let Standing { due, due_later_today, new } =
-            standing(core, &learner, &cards, &quizzes, &chapters, &completed, now);
+        let record =
+            Record { cards: &cards, quizzes: &quizzes, chapters: &chapters, completed: &completed };
+        let Standing { due, due_later_today, new_available, .. } =
+            standing(core, &learner, &record, now, 0);
         let opens = |order: u32| core.policy.decide(caller.tier, order).granted;
         let streak =
             StreakStatus::of(&streak.map(|s| s.streak).unwrap_or_default(), caller.timezone);
@@ -177,7 +175,7 @@ impl Plan<'_> {
             required_tier,
             due_now: count(due.len()),
             due_later_today,
-            new_available: count(new.len()),
+            new_available,
             streak_at_risk: streak.current > 0 && !streak.checked_in_today,
             streak,
             completed_chapters: count(completed_chapters),

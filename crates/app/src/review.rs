@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use domain::review::{Card, Rating, end_of_local_day, rating_for};
+use domain::review::{Answered, Card, Rating, end_of_local_day, rating_for};
 use domain::streak::local_day;
 use domain::{ChapterRef, Grade, QuestionOutcome, RevealAnswers, Submitted};
 use persistence::{
@@ -80,20 +80,32 @@ pub struct Review<'a> {
 pub(crate) struct Standing {
     pub due: Vec<ReviewItem>,
     pub due_later_today: u32,
+    /// The first new cards, as many as asked for.
     pub new: Vec<ReviewItem>,
+    pub new_available: u32,
 }
 
-/// Sorts the learner's cards into due now, due later today and new, skipping cards whose
-/// question is gone or whose chapter the learner's tier does not open.
+/// What a learner's review standing is made from.
+#[derive(Clone, Copy)]
+pub(crate) struct Record<'a> {
+    pub cards: &'a [StoredCard],
+    pub quizzes: &'a Catalog,
+    pub chapters: &'a Chapters,
+    /// The chapters the learner completed.
+    pub completed: &'a HashSet<Uuid>,
+}
+
+/// Sorts the learner's cards into due now, due later today and new (listing the first
+/// `new_wanted` new ones, counting all), skipping cards whose question is gone or whose
+/// chapter the learner's tier does not open.
 pub(crate) fn standing(
     core: &Core,
     learner: &Learner,
-    cards: &[StoredCard],
-    quizzes: &Catalog,
-    chapters: &Chapters,
-    completed: &HashSet<Uuid>,
+    record: &Record<'_>,
     now: DateTime<Utc>,
+    new_wanted: usize,
 ) -> Standing {
+    let Record { cards, quizzes, chapters, completed } = *record;
     let zone = learner.timezone.zone();
     let end_of_day = end_of_local_day(now, zone);
     let open = |quiz: &StoredQuiz| core.policy.decide(learner.tier, quiz.chapter_order).granted;
@@ -133,23 +145,27 @@ pub(crate) fn standing(
             item.question().map(|q| q.question.position),
         )
     });
-    let new = quizzes
-        .ordered
-        .iter()
-        .filter(|quiz| completed.contains(&quiz.chapter_id) && open(quiz))
-        .flat_map(|quiz| {
-            quiz.questions
-                .iter()
-                .enumerate()
-                .filter(|(_, question)| !answered.contains(&question.id))
-                .filter_map(|(index, _)| item(quiz, index, None))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    Standing { due, due_later_today, new }
+    let mut new = Vec::new();
+    let mut new_available = 0;
+    for quiz in quizzes.ordered.iter().filter(|quiz| completed.contains(&quiz.chapter_id)) {
+        if !open(quiz) {
+            continue;
+        }
+        for (index, question) in quiz.questions.iter().enumerate() {
+            if answered.contains(&question.id) {
+                continue;
+            }
+            new_available += 1;
+            if new.len() < new_wanted {
+                new.extend(item(quiz, index, None));
+            }
+        }
+    }
+    Standing { due, due_later_today, new, new_available }
 }
 
-fn count(items: usize) -> u32 {
+/// A count as the documents give it.
+pub(crate) fn count(items: usize) -> u32 {
     u32::try_from(items).unwrap_or(u32::MAX)
 }
 
@@ -178,7 +194,13 @@ pub(crate) async fn schedule_quiz_cards(core: &Core, learner: &Learner, grade: &
                 CardChange {
                     question_id: outcome.question_id,
                     expected_version: before.map(|card| card.version),
-                    card: core.scheduler.review(before.map(|b| &b.card), rating, now, zone),
+                    card: core.scheduler.review(
+                        before.map(|b| &b.card),
+                        rating,
+                        Answered::InQuiz,
+                        now,
+                        zone,
+                    ),
                 }
             })
             .collect();
@@ -212,10 +234,12 @@ impl Review<'_> {
         let completed: HashSet<Uuid> = completions.into_iter().map(|(id, _)| id).collect();
         let now = Utc::now();
         let learner = Learner::from(caller);
-        let Standing { due, due_later_today, new } =
-            standing(core, &learner, &cards, &quizzes, &chapters, &completed, now);
-        let (due_now, new_available) = (count(due.len()), count(new.len()));
+        let record =
+            Record { cards: &cards, quizzes: &quizzes, chapters: &chapters, completed: &completed };
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let Standing { due, due_later_today, new, new_available } =
+            standing(core, &learner, &record, now, limit);
+        let due_now = count(due.len());
         let items = due.into_iter().chain(new).take(limit).collect();
         Ok(ReviewQueue { items, due_now, due_later_today, new_available, now })
     }
@@ -270,7 +294,13 @@ impl Review<'_> {
                     change: CardChange {
                         question_id: id,
                         expected_version: before.map(|stored| stored.version),
-                        card: core.scheduler.review(card.as_ref(), rating, now, zone),
+                        card: core.scheduler.review(
+                            card.as_ref(),
+                            rating,
+                            Answered::InReview,
+                            now,
+                            zone,
+                        ),
                     },
                 };
                 match core.db.record_review(&new).await {

@@ -62,6 +62,13 @@ impl Rating {
     }
 }
 
+/// Where a question was answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    InQuiz,
+    InReview,
+}
+
 /// Where a card is in FSRS's life cycle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CardState {
@@ -134,6 +141,8 @@ pub struct Card {
     pub state: CardState,
     pub last_review: DateTime<Utc>,
     pub last_rating: Rating,
+    /// Where the last answer was given.
+    pub last_answered: Answered,
 }
 
 /// The share of cards a learner should still recall when they fall due (FSRS's desired
@@ -179,8 +188,9 @@ pub fn end_of_local_day(now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
     today.succ_opt().map_or(DateTime::<Utc>::MAX_UTC, |tomorrow| start_of_local_day(tomorrow, zone))
 }
 
-/// How a learner's answer rates the card: wrong is *Again*; right is *Good*, or *Hard* for a
-/// multiple-choice card the learner got wrong earlier the same local day (a second try).
+/// How a learner's answer in review rates the card: wrong is *Again*; right is *Good*, or
+/// *Hard* for a multiple-choice card the learner got wrong in review earlier the same local
+/// day (a second try; a quiz's miss is not a try in review).
 pub fn rating_for(
     correct: bool,
     kind: QuestionKind,
@@ -193,6 +203,7 @@ pub fn rating_for(
     }
     let second_try = card.is_some_and(|card| {
         card.last_rating == Rating::Again
+            && card.last_answered == Answered::InReview
             && local_day(card.last_review, zone) == local_day(now, zone)
     });
     if second_try && kind == QuestionKind::MultipleChoice { Rating::Hard } else { Rating::Good }
@@ -230,11 +241,12 @@ impl Scheduler {
         Self { fsrs: rs_fsrs::FSRS::new(parameters) }
     }
 
-    /// The card after a review rated `rating` at `now` (`card`: `None` for the first review).
+    /// The card after an answer rated `rating` at `now` (`card`: `None` for the first one).
     pub fn review(
         &self,
         card: Option<&Card>,
         rating: Rating,
+        answered: Answered,
         now: DateTime<Utc>,
         zone: Tz,
     ) -> Card {
@@ -268,6 +280,7 @@ impl Scheduler {
             state: CardState::from_fsrs(after.state),
             last_review: now,
             last_rating: rating,
+            last_answered: answered,
         }
     }
 }
@@ -315,7 +328,7 @@ mod tests {
         let mut card = None;
         let (mut intervals, mut stability, mut difficulty) = (vec![], vec![], vec![]);
         for rating in ratings {
-            let next = scheduler.review(card.as_ref(), rating, now, Tz::UTC);
+            let next = scheduler.review(card.as_ref(), rating, Answered::InReview, now, Tz::UTC);
             intervals.push(next.interval_days);
             stability.push(round(next.stability));
             difficulty.push(round(next.difficulty));
@@ -332,10 +345,10 @@ mod tests {
         let scheduler = Scheduler::new(Retention::DEFAULT);
         let zone = tz("America/New_York");
         let now = at("2026-03-07T23:30:00-05:00");
-        let wrong = scheduler.review(None, Rating::Again, now, zone);
+        let wrong = scheduler.review(None, Rating::Again, Answered::InReview, now, zone);
         assert_eq!(wrong.due, now);
         assert!(wrong.is_due_today(now, zone));
-        let right = scheduler.review(Some(&wrong), Rating::Good, now, zone);
+        let right = scheduler.review(Some(&wrong), Rating::Good, Answered::InReview, now, zone);
         assert!(!right.is_due_today(now, zone));
         let due_local = right.due.with_timezone(&zone);
         assert_eq!(due_local.time(), chrono::NaiveTime::MIN);
@@ -346,11 +359,11 @@ mod tests {
     }
 
     #[test]
-    fn a_multiple_choice_card_right_at_the_second_try_the_same_day_rates_hard() {
+    fn a_multiple_choice_card_right_at_the_second_try_in_review_the_same_day_rates_hard() {
         let scheduler = Scheduler::new(Retention::DEFAULT);
         let zone = tz("Europe/Berlin");
         let now = at("2026-05-04T10:00:00Z");
-        let missed = scheduler.review(None, Rating::Again, now, zone);
+        let missed = scheduler.review(None, Rating::Again, Answered::InReview, now, zone);
         let later = now + TimeDelta::minutes(5);
         let multiple = QuestionKind::MultipleChoice;
         assert_eq!(rating_for(true, multiple, Some(&missed), later, zone), Rating::Hard);
@@ -362,6 +375,8 @@ mod tests {
         assert_eq!(rating_for(true, multiple, Some(&missed), next_day, zone), Rating::Good);
         assert_eq!(rating_for(false, multiple, Some(&missed), later, zone), Rating::Again);
         assert_eq!(rating_for(true, multiple, None, later, zone), Rating::Good);
+        let missed_in_quiz = scheduler.review(None, Rating::Again, Answered::InQuiz, now, zone);
+        assert_eq!(rating_for(true, multiple, Some(&missed_in_quiz), later, zone), Rating::Good);
     }
 
     #[test]
@@ -412,7 +427,7 @@ mod tests {
                 let mut now = DateTime::from_timestamp(start, 0).unwrap();
                 let mut card: Option<Card> = None;
                 for (rating, gap_minutes) in steps {
-                    let next = scheduler.review(card.as_ref(), rating, now, zone);
+                    let next = scheduler.review(card.as_ref(), rating, Answered::InReview, now, zone);
                     prop_assert!(next.due >= now);
                     prop_assert_eq!(next.last_review, now);
                     if rating != Rating::Again {

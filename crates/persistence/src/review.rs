@@ -4,7 +4,7 @@
 //! at once cannot both apply to the same state; the loser reads the card again and retries.
 
 use chrono::{DateTime, Utc};
-use domain::review::{Card, CardState, Rating};
+use domain::review::{Answered, Card, CardState, Rating};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
@@ -92,6 +92,11 @@ impl TryFrom<review_card::Model> for StoredCard {
                 last_review: row.last_review,
                 last_rating: Rating::from_code(row.last_rating)
                     .ok_or_else(|| corrupt(format!("card rating {}", row.last_rating)))?,
+                last_answered: if row.last_in_review {
+                    Answered::InReview
+                } else {
+                    Answered::InQuiz
+                },
             },
             version: row.version,
         })
@@ -139,6 +144,7 @@ async fn write_card(
                 state: Set(card.state.code()),
                 last_review: Set(card.last_review),
                 last_rating: Set(card.last_rating.code()),
+                last_in_review: Set(card.last_answered == Answered::InReview),
                 version: Set(1),
             };
             let inserted =
@@ -156,6 +162,10 @@ async fn write_card(
                 .col_expr(review_card::Column::State, Expr::val(card.state.code()))
                 .col_expr(review_card::Column::LastReview, Expr::val(card.last_review))
                 .col_expr(review_card::Column::LastRating, Expr::val(card.last_rating.code()))
+                .col_expr(
+                    review_card::Column::LastInReview,
+                    Expr::val(card.last_answered == Answered::InReview),
+                )
                 .col_expr(
                     review_card::Column::Version,
                     Expr::col(review_card::Column::Version).add(1),

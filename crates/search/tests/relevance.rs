@@ -1,5 +1,6 @@
-//! Relevance measured on the labelled query set over the sample course, plus behaviour
-//! checks (stemming, phrases, typos, identifiers, snippets, multi-byte text).
+//! Relevance measured on the labelled query sets (keywords; learners' own phrasings) over the
+//! sample course, plus behaviour checks (stemming, phrases, typos, identifiers, snippets,
+//! multi-byte text).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -51,17 +52,21 @@ fn sample_index_with(edit: impl Fn(String) -> String) -> SearchIndex {
     SearchIndex::build(&chapters, "sample".into()).unwrap()
 }
 
-#[test]
-fn the_labelled_queries_find_their_sections_with_good_mrr_and_recall_at_5() {
-    let set: RelevanceSet = toml::from_str(
-        &std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/relevance.toml"))
-            .unwrap(),
-    )
-    .unwrap();
-    assert!(set.query.len() >= 40);
+/// MRR@5, recall@5 and hit@1 of a labelled set, and the queries it missed.
+struct Figures {
+    queries: usize,
+    mrr: f64,
+    recall: f64,
+    hit_at_1: f64,
+    misses: Vec<String>,
+}
+
+/// Measures the labelled set in `tests/<file>` on the sample course and prints its figures.
+fn measure(file: &str) -> Figures {
+    let path = format!("{}/tests/{file}", env!("CARGO_MANIFEST_DIR"));
+    let set: RelevanceSet = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let index = sample_index();
-    let mut reciprocal_ranks = 0.0;
-    let mut found = 0;
+    let (mut reciprocal_ranks, mut found, mut first) = (0.0, 0u32, 0u32);
     let mut misses = Vec::new();
     for labelled in &set.query {
         let page = index.search(&labelled.q, 5, 0).unwrap();
@@ -74,21 +79,47 @@ fn the_labelled_queries_find_their_sections_with_good_mrr_and_recall_at_5() {
         match rank {
             Some(rank) => {
                 found += 1;
+                first += u32::from(rank == 0);
                 reciprocal_ranks += 1.0 / (rank as f64 + 1.0);
             }
-            None => misses.push(labelled.q.as_str()),
+            None => misses.push(labelled.q.clone()),
         }
     }
     let queries = set.query.len() as f64;
-    let mrr = reciprocal_ranks / queries;
-    let recall = f64::from(found) / queries;
+    let figures = Figures {
+        queries: set.query.len(),
+        mrr: reciprocal_ranks / queries,
+        recall: f64::from(found) / queries,
+        hit_at_1: f64::from(first) / queries,
+        misses,
+    };
     println!(
-        "relevance over {} queries: MRR@5 = {mrr:.3}, recall@5 = {recall:.3}",
-        set.query.len()
+        "{file}: {} queries, MRR@5 = {:.3}, recall@5 = {:.3}, hit@1 = {:.3}",
+        figures.queries, figures.mrr, figures.recall, figures.hit_at_1
     );
-    println!("missed: {misses:?}");
-    assert!(mrr >= 0.80, "MRR@5 {mrr:.3} is below 0.80; missed {misses:?}");
-    assert!(recall >= 0.9, "recall@5 {recall:.3} is below 0.9; missed {misses:?}");
+    println!("{file} missed: {:?}", figures.misses);
+    figures
+}
+
+#[test]
+fn the_keyword_queries_find_their_sections_with_good_mrr_and_recall_at_5() {
+    let figures = measure("relevance.toml");
+    assert!(figures.queries >= 40);
+    let Figures { mrr, recall, misses, .. } = figures;
+    assert!(mrr >= 0.82, "MRR@5 {mrr:.3} is below 0.82; missed {misses:?}");
+    assert!(recall >= 0.92, "recall@5 {recall:.3} is below 0.92; missed {misses:?}");
+}
+
+/// The learners' own phrasings (`learner.toml`, rule in `LEARNER_SET.md`). Lexical search
+/// alone is far from the hybrid-search issue's bar (MRR@5 0.65, recall@5 0.85); this holds
+/// today's figures so that a change to the ranking cannot quietly make them worse.
+#[test]
+fn the_learners_own_phrasings_are_measured_and_do_not_get_worse() {
+    let figures = measure("learner.toml");
+    assert!(figures.queries >= 60);
+    let Figures { mrr, recall, .. } = figures;
+    assert!(mrr >= 0.18, "learner set MRR@5 {mrr:.3} fell below today's 0.18");
+    assert!(recall >= 0.29, "learner set recall@5 {recall:.3} fell below today's 0.29");
 }
 
 fn top(index: &SearchIndex, query: &str) -> search::Hit {

@@ -27,7 +27,8 @@ from companion_client.api.auth import register
 from companion_client.api.chapters import get_chapter, list_chapters
 from companion_client.api.progress import get_progress, get_streak, record_checkin, update_progress
 from companion_client.api.quizzes import get_quiz, get_quiz_results, list_quizzes, submit_quiz
-from companion_client.models import ProgressUpdate, RegisterRequest, SubmitRequest
+from companion_client.api.review import answer_review, get_next_step, get_review_queue
+from companion_client.models import ProgressUpdate, RegisterRequest, ReviewRequest, SubmitRequest
 from companion_client.types import Response, Unset
 
 BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -291,7 +292,49 @@ def main() -> None:
     check(details.get("required_tier") == text(fourth.required_tier), f"getChapter(4): {details}")
     check(str(details.get("upgrade_url", "")).startswith("http"), f"getChapter(4): {details}")
 
-    print(f"PASS: Python journey ({email}, quiz score {graded.score})")
+    # 11. A review session: the questions the quiz got wrong are due now; "what next?" says so.
+    missed = {text(r.question_id): value(r.correct_answer) for r in graded.results if not r.is_correct}
+    check(missed, "submitQuiz: the kind rule got every answer right; the review session needs one wrong")
+    step = expect("getNextStep", lambda: get_next_step.sync_detailed(client=client), HTTPStatus.OK)
+    check(text(step.action) == "review", f"getNextStep: action {text(step.action)!r}, cards are due")
+    check(text(step.reason) == "cards_due", f"getNextStep: reason {text(step.reason)!r}")
+    check(step.numbers.due_now == len(missed), f"getNextStep: due_now {step.numbers.due_now}")
+    queue = expect(
+        "getReviewQueue",
+        lambda: get_review_queue.sync_detailed(client=client, limit=50),
+        HTTPStatus.OK,
+    )
+    check(queue.due_now == len(missed), f"getReviewQueue: due_now {queue.due_now}, missed {len(missed)}")
+    due = [card for card in queue.items if text(card.state) != "new"]
+    check({text(card.question.id) for card in due} == set(missed), "getReviewQueue: due cards are not the missed questions")
+    for card in due:
+        check(text(card.quiz_id) == quiz_id, f"getReviewQueue: card of quiz {card.quiz_id}")
+        check(text(card.chapter.id) == text(first.id), "getReviewQueue: card of another chapter")
+        leaked = {"answer", "correct_answer", "explanation"} & set(card.question.to_dict())
+        check(not leaked, f"getReviewQueue: card {card.question.id} carries {sorted(leaked)}")
+        question_id = text(card.question.id)
+        request = ReviewRequest.from_dict({"answer": missed[question_id], "review_id": f"py-{question_id}"})
+        reviewed = expect(
+            f"answerReview({question_id[:8]})",
+            lambda: answer_review.sync_detailed(question_id=question_id, client=client, body=request),
+            HTTPStatus.CREATED,
+        )
+        check(reviewed.is_correct is True and text(reviewed.rating) == "good", f"answerReview: {reviewed.to_dict()}")
+        next_due = value(reviewed.next_due_at)
+        check(next_due is not None and next_due.date() > today, f"answerReview: next due {next_due}, not a later day")
+        replay = expect(
+            "answerReview (retry, same review_id)",
+            lambda: answer_review.sync_detailed(question_id=question_id, client=client, body=request),
+            HTTPStatus.OK,
+        )
+        check(replay.next_due_at == reviewed.next_due_at, "answerReview retry: reviewed twice")
+    queue = expect("getReviewQueue (after)", lambda: get_review_queue.sync_detailed(client=client), HTTPStatus.OK)
+    check(queue.due_now == 0, f"getReviewQueue: {queue.due_now} still due after the session")
+    step = expect("getNextStep (after)", lambda: get_next_step.sync_detailed(client=client), HTTPStatus.OK)
+    expected = "continue_chapter" if graded.passed else "retake_quiz"
+    check(text(step.action) == expected, f"getNextStep: action {text(step.action)!r}, expected {expected!r}")
+
+    print(f"PASS: Python journey ({email}, quiz score {graded.score}, {len(missed)} cards reviewed)")
 
 
 if __name__ == "__main__":

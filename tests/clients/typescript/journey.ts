@@ -230,7 +230,51 @@ async function main(): Promise<void> {
   assert.equal(refusal.details?.["required_tier"], fourth.required_tier);
   assert.match(String(refusal.details?.["upgrade_url"] ?? ""), /^https?:\/\//);
 
-  console.log(`PASS: TypeScript journey (${email}, quiz score ${graded.score})`);
+  // 11. A review session: the questions the quiz got wrong are due now; "what next?" says so.
+  const missed = new Map(graded.results.filter((r) => !r.is_correct).map((r) => [r.question_id, r.correct_answer]));
+  assert.ok(missed.size > 0, "submitQuiz: the kind rule got every answer right; the review session needs one wrong");
+  const before = await client.GET("/api/v1/next");
+  ok("getNextStep", before.response.status, 200, before.error);
+  assert.equal(before.data!.action, "review");
+  assert.equal(before.data!.reason, "cards_due");
+  assert.equal(before.data!.numbers.due_now, missed.size);
+  const queued = await client.GET("/api/v1/review", { params: { query: { limit: 50 } } });
+  ok("getReviewQueue", queued.response.status, 200, queued.error);
+  const due = queued.data!.items.filter((card) => card.state !== "new");
+  assert.equal(queued.data!.due_now, missed.size);
+  assert.deepEqual(due.map((card) => card.question.id).sort(), [...missed.keys()].sort(), "getReviewQueue: due cards are not the missed questions");
+  for (const card of due) {
+    assert.equal(card.quiz_id, quiz.id);
+    assert.equal(card.chapter.id, first.id);
+    for (const secret of ["answer", "correct_answer", "explanation"]) {
+      assert.ok(!(secret in card.question), `getReviewQueue: card ${card.question.id} carries ${secret}`);
+    }
+    const correctAnswer = missed.get(card.question.id);
+    assert.ok(correctAnswer !== undefined && correctAnswer !== null, "submitQuiz: no correct_answer shown");
+    const review = { answer: correctAnswer, review_id: `ts-${card.question.id}` };
+    const reviewed = await client.POST("/api/v1/review/{question_id}", {
+      params: { path: { question_id: card.question.id } },
+      body: review,
+    });
+    ok(`answerReview(${card.question.id.slice(0, 8)})`, reviewed.response.status, 201, reviewed.error);
+    assert.equal(reviewed.data!.is_correct, true);
+    assert.equal(reviewed.data!.rating, "good");
+    assert.ok(reviewed.data!.next_due_at.slice(0, 10) > today, `answerReview: next due ${reviewed.data!.next_due_at}, not a later day`);
+    const replayed = await client.POST("/api/v1/review/{question_id}", {
+      params: { path: { question_id: card.question.id } },
+      body: review,
+    });
+    ok("answerReview (retry, same review_id)", replayed.response.status, 200, replayed.error);
+    assert.equal(replayed.data!.next_due_at, reviewed.data!.next_due_at, "answerReview retry: reviewed twice");
+  }
+  const after = await client.GET("/api/v1/review");
+  ok("getReviewQueue (after)", after.response.status, 200, after.error);
+  assert.equal(after.data!.due_now, 0);
+  const next = await client.GET("/api/v1/next");
+  ok("getNextStep (after)", next.response.status, 200, next.error);
+  assert.equal(next.data!.action, graded.passed ? "continue_chapter" : "retake_quiz");
+
+  console.log(`PASS: TypeScript journey (${email}, quiz score ${graded.score}, ${missed.size} cards reviewed)`);
 }
 
 main().catch((error: unknown) => {

@@ -18,6 +18,8 @@ pub struct Model {
     pub last_review: DateTimeUtc,
     /// `domain::review::Rating::code`.
     pub last_rating: i16,
+    /// Whether the last answer was given in review (else in a quiz).
+    pub last_in_review: bool,
     pub version: i32,
 }
 
