@@ -6,6 +6,10 @@
 //! minute) and on shutdown. Progress reads on this replica merge the pending notes, so a
 //! learner sees their current chapter at once; other replicas see it within a minute.
 //!
+//! The remembered review cards let a quiz submission reschedule its questions' cards without
+//! reading them first; like streaks, a card stores through a compare-and-swap on its version,
+//! so a stale one is re-read.
+//!
 //! The remembered streaks let a learner's second check-in of a day (every quiz submission
 //! and completion checks in) cost no database read. They are only a starting point: a check-in
 //! stores through a compare-and-swap on the streak's version, so a stale one is re-read.
@@ -15,7 +19,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use persistence::{Database, PersistenceError, StoredStreak};
+use persistence::{Database, PersistenceError, StoredCard, StoredStreak};
 use quick_cache::sync::Cache;
 use uuid::Uuid;
 
@@ -33,16 +37,33 @@ pub struct PendingActivity {
 /// Learners whose streak is remembered; beyond that the least used are forgotten.
 const REMEMBERED_STREAKS: usize = 100_000;
 
+/// Review cards remembered (about 150 bytes each); beyond that the least used are forgotten.
+const REMEMBERED_CARDS: usize = 100_000;
+
+/// Learners are spread over this many card-writer locks.
+const CARD_WRITER_STRIPES: usize = 1024;
+
 /// Shared by all workers.
 #[derive(Clone)]
 pub struct Activity {
     pending: Arc<Mutex<HashMap<Uuid, PendingActivity>>>,
     streaks: Arc<Cache<Uuid, StoredStreak>>,
+    /// Review cards by (learner, question).
+    cards: Arc<Cache<(Uuid, Uuid), StoredCard>>,
+    /// One learner's card changes on this replica go one at a time (a learner's stripe):
+    /// concurrent submissions then queue here instead of contending for the same rows in the
+    /// database and retrying their compare-and-swaps.
+    card_writers: Arc<[tokio::sync::Mutex<()>]>,
 }
 
 impl Default for Activity {
     fn default() -> Self {
-        Self { pending: Arc::default(), streaks: Arc::new(Cache::new(REMEMBERED_STREAKS)) }
+        Self {
+            pending: Arc::default(),
+            streaks: Arc::new(Cache::new(REMEMBERED_STREAKS)),
+            cards: Arc::new(Cache::new(REMEMBERED_CARDS)),
+            card_writers: (0..CARD_WRITER_STRIPES).map(|_| tokio::sync::Mutex::new(())).collect(),
+        }
     }
 }
 
@@ -61,6 +82,24 @@ impl Activity {
     /// Remembers a streak just read from or stored in the database.
     pub fn remember_streak(&self, user: Uuid, streak: StoredStreak) {
         self.streaks.insert(user, streak);
+    }
+
+    /// The card last read or stored here for `user` and `question`, if remembered.
+    pub fn remembered_card(&self, user: Uuid, question: Uuid) -> Option<StoredCard> {
+        self.cards.get(&(user, question))
+    }
+
+    /// Remembers a card just read from or stored in the database.
+    pub fn remember_card(&self, user: Uuid, card: StoredCard) {
+        self.cards.insert((user, card.question_id), card);
+    }
+
+    /// Waits for this learner's turn to change their cards on this replica (the guard is
+    /// their turn; the compare-and-swap keeps replicas correct without it).
+    pub async fn card_writer(&self, user: Uuid) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        let stripe = user.as_u128() % self.card_writers.len().max(1) as u128;
+        let lock = usize::try_from(stripe).ok().and_then(|stripe| self.card_writers.get(stripe))?;
+        Some(lock.lock().await)
     }
 
     fn update(&self, user: Uuid, change: impl FnOnce(&mut PendingActivity)) {

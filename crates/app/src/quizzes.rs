@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use domain::{AnswerProblem, GradedQuestion, QuestionKind, Submitted, TextKind};
+use domain::{AnswerProblem, GradedQuestion, QuestionKind, QuestionOutcome, Submitted, TextKind};
 use persistence::{
     AttemptHistory, AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuestion,
     StoredQuiz,
@@ -16,7 +16,7 @@ use crate::core::Core;
 use crate::error::AppError;
 use crate::input::check_field;
 use crate::progress::{Learner, check_in_quietly};
-use crate::review::schedule_quiz_cards;
+use crate::review::{quiz_card_changes, remember_saved, retry_quiz_cards};
 
 /// A quiz as listed for a caller.
 #[derive(Debug, Clone)]
@@ -151,7 +151,12 @@ impl Quizzes<'_> {
         check_idempotency_key("submission_id", submission_id.as_deref())?;
         let (grade, stored) = grade_answers(&quiz, &answers)?;
         // A retried submission_id is recognised by the insert itself (its unique index), so a
-        // new submission costs one statement.
+        // new submission costs one transaction: the attempt and its questions' review cards,
+        // computed from the cards remembered here (this learner's turn keeps them current).
+        let learner = Learner::from(caller);
+        let turn = core.activity.card_writer(caller.id).await;
+        let outcomes: Vec<&QuestionOutcome> = grade.outcomes.iter().collect();
+        let cards = quiz_card_changes(core, &learner, &outcomes, true).await?;
         let new = NewAttempt {
             user_id: caller.id,
             quiz_id: quiz.id,
@@ -162,12 +167,14 @@ impl Quizzes<'_> {
             total: grade.total,
             passed: grade.passed,
         };
-        match core.db.record_attempt(&new, quiz.max_attempts).await? {
+        let (outcome, saved) = core.db.record_attempt(&new, quiz.max_attempts, &cards).await?;
+        let unsaved = remember_saved(core, caller.id, &cards, &saved);
+        drop(turn);
+        match outcome {
             AttemptOutcome::Recorded(attempt) => {
                 core.activity.touch(caller.id);
-                let learner = Learner::from(caller);
                 check_in_quietly(core, &learner).await;
-                schedule_quiz_cards(core, &learner, &grade).await;
+                retry_quiz_cards(core, &learner, &grade, unsaved).await;
                 let reveals_key = quiz.reveal_answers.shows_key(attempt.passed);
                 Ok(Submission { quiz, attempt, grade, reveals_key, recorded_now: true })
             }

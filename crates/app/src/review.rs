@@ -169,49 +169,102 @@ pub(crate) fn count(items: usize) -> u32 {
     u32::try_from(items).unwrap_or(u32::MAX)
 }
 
-/// Makes or reschedules a card for every question of a submitted quiz (wrong: *Again*, so due
-/// again at once; right: *Good*). Never fails the submission it rides on; a failure is logged.
-pub(crate) async fn schedule_quiz_cards(core: &Core, learner: &Learner, grade: &Grade) {
-    let ids: Vec<Uuid> = grade.outcomes.iter().map(|outcome| outcome.question_id).collect();
-    let zone = learner.timezone.zone();
+/// The card changes a quiz's graded questions make (wrong: *Again*, so due again at once;
+/// right: *Good*), computed from the cards remembered here (`from_memory`) or else read.
+pub(crate) async fn quiz_card_changes(
+    core: &Core,
+    learner: &Learner,
+    outcomes: &[&QuestionOutcome],
+    from_memory: bool,
+) -> Result<Vec<CardChange>, PersistenceError> {
+    let mut stored: HashMap<Uuid, StoredCard> = HashMap::new();
+    if from_memory {
+        stored.extend(outcomes.iter().filter_map(|outcome| {
+            let card = core.activity.remembered_card(learner.id, outcome.question_id)?;
+            Some((card.question_id, card))
+        }));
+    }
+    let unknown: Vec<Uuid> = outcomes
+        .iter()
+        .map(|outcome| outcome.question_id)
+        .filter(|id| !stored.contains_key(id))
+        .collect();
+    if !unknown.is_empty() {
+        let read = core.db.review_cards_of(learner.id, &unknown).await?;
+        stored.extend(read.into_iter().map(|card| (card.question_id, card)));
+    }
+    let (now, zone) = (Utc::now(), learner.timezone.zone());
+    Ok(outcomes
+        .iter()
+        .map(|outcome| {
+            let before = stored.get(&outcome.question_id);
+            let rating = if outcome.is_correct { Rating::Good } else { Rating::Again };
+            CardChange {
+                question_id: outcome.question_id,
+                expected_version: before.map(|card| card.version),
+                card: core.scheduler.review(
+                    before.map(|b| &b.card),
+                    rating,
+                    Answered::InQuiz,
+                    now,
+                    zone,
+                ),
+            }
+        })
+        .collect())
+}
+
+/// Remembers the cards of `changes` that were stored (`saved`); returns the question ids of
+/// those that were not (changed meanwhile).
+pub(crate) fn remember_saved(
+    core: &Core,
+    learner: Uuid,
+    changes: &[CardChange],
+    saved: &[Uuid],
+) -> Vec<Uuid> {
+    let mut unsaved = Vec::new();
+    for change in changes {
+        if saved.contains(&change.question_id) {
+            let version = change.expected_version.map_or(1, |version| version + 1);
+            let card = StoredCard { question_id: change.question_id, card: change.card, version };
+            core.activity.remember_card(learner, card);
+        } else {
+            unsaved.push(change.question_id);
+        }
+    }
+    unsaved
+}
+
+/// Reschedules the cards of the questions in `unsaved` that a submission could not store
+/// with its attempt (another change won the race), from what is stored now. Never fails the
+/// submission it rides on; a failure is logged.
+pub(crate) async fn retry_quiz_cards(
+    core: &Core,
+    learner: &Learner,
+    grade: &Grade,
+    mut unsaved: Vec<Uuid>,
+) {
     for _ in 0..8 {
-        let stored = match core.db.review_cards_of(learner.id, &ids).await {
-            Ok(stored) => stored,
+        if unsaved.is_empty() {
+            return;
+        }
+        let outcomes: Vec<&QuestionOutcome> =
+            grade.outcomes.iter().filter(|o| unsaved.contains(&o.question_id)).collect();
+        let saved = match quiz_card_changes(core, learner, &outcomes, false).await {
+            Ok(changes) => match core.db.save_cards(learner.id, &changes).await {
+                Ok(saved) => remember_saved(core, learner.id, &changes, &saved),
+                Err(PersistenceError::Busy) => unsaved,
+                Err(error) => {
+                    log::warn!("review cards of {} not scheduled: {error}", learner.id);
+                    return;
+                }
+            },
             Err(error) => {
                 log::warn!("review cards of {} not scheduled: {error}", learner.id);
                 return;
             }
         };
-        let stored: HashMap<Uuid, StoredCard> =
-            stored.into_iter().map(|card| (card.question_id, card)).collect();
-        let now = Utc::now();
-        let changes: Vec<CardChange> = grade
-            .outcomes
-            .iter()
-            .map(|outcome| {
-                let before = stored.get(&outcome.question_id);
-                let rating = if outcome.is_correct { Rating::Good } else { Rating::Again };
-                CardChange {
-                    question_id: outcome.question_id,
-                    expected_version: before.map(|card| card.version),
-                    card: core.scheduler.review(
-                        before.map(|b| &b.card),
-                        rating,
-                        Answered::InQuiz,
-                        now,
-                        zone,
-                    ),
-                }
-            })
-            .collect();
-        match core.db.save_cards(learner.id, &changes).await {
-            Ok(true) => return,
-            Ok(false) | Err(PersistenceError::Busy) => {}
-            Err(error) => {
-                log::warn!("review cards of {} not scheduled: {error}", learner.id);
-                return;
-            }
-        }
+        unsaved = saved;
     }
     log::warn!("review cards of {} not scheduled: too many simultaneous changes", learner.id);
 }
@@ -275,6 +328,7 @@ impl Review<'_> {
         let learner = Learner::from(caller);
         let zone = learner.timezone.zone();
         let (review, recorded_now) = 'recorded: {
+            let _turn = core.activity.card_writer(caller.id).await;
             for _ in 0..16 {
                 let before = core.db.review_cards_of(caller.id, &[id]).await?.into_iter().next();
                 let now = Utc::now();
@@ -304,7 +358,12 @@ impl Review<'_> {
                     },
                 };
                 match core.db.record_review(&new).await {
-                    Ok(ReviewOutcome::Recorded(review)) => break 'recorded (review, true),
+                    Ok(ReviewOutcome::Recorded(review)) => {
+                        let version = new.change.expected_version.map_or(1, |v| v + 1);
+                        let card = StoredCard { question_id: id, card: new.change.card, version };
+                        core.activity.remember_card(caller.id, card);
+                        break 'recorded (review, true);
+                    }
                     Ok(ReviewOutcome::AlreadyRecorded(first)) => {
                         if first.question_id != id || first.answer != keys {
                             return Err(AppError::Conflict {

@@ -7,11 +7,12 @@ use domain::{Answer, Question, QuestionKind, RevealAnswers};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
+    QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
 use crate::entity::{attempt, chapter, question, quiz};
+use crate::review::{CardChange, save_cards_on};
 use crate::{Database, PersistenceError};
 
 /// A question with its stored id.
@@ -259,13 +260,16 @@ impl Database {
 
     /// Stores a graded attempt as the learner's next attempt number, in one statement
     /// (`INSERT … SELECT MAX(attempt_number) + 1 … HAVING COUNT(*) < max`), so that the
-    /// limit holds and numbers stay unique under concurrency. A `submission_id` seen before
-    /// returns the attempt that used it.
+    /// limit holds and numbers stay unique under concurrency, with its questions' review
+    /// `cards` in the same transaction (returned: the question ids of the cards stored; one
+    /// changed meanwhile is not). A `submission_id` seen before returns the attempt that used
+    /// it, and stores no card.
     pub async fn record_attempt(
         &self,
         new: &NewAttempt,
         max_attempts: Option<u32>,
-    ) -> Result<AttemptOutcome, PersistenceError> {
+        cards: &[CardChange],
+    ) -> Result<(AttemptOutcome, Vec<Uuid>), PersistenceError> {
         let answers = serde_json::to_string(&new.answers).map_err(corrupt)?;
         // Two racing submissions may compute the same number; the loser tries again.
         for _ in 0..8 {
@@ -312,27 +316,32 @@ impl Database {
                 .map_err(|e| corrupt(e.to_string()))?
                 .returning_all()
                 .to_owned();
-            // One round trip: the stored row comes back, or no row when the limit is reached.
-            let inserted = self.conn.query_one(&insert).await.map_err(PersistenceError::from);
+            // The stored row comes back, or no row when the limit is reached; the cards go in
+            // the same transaction, so a submission costs one commit.
+            let txn = self.conn.begin().await?;
+            let inserted = txn.query_one(&insert).await.map_err(PersistenceError::from);
             let retried = match inserted {
                 Ok(Some(row)) => {
-                    let row = attempt::Model::from_query_result(&row, "")?;
-                    return Ok(AttemptOutcome::Recorded(row.try_into()?));
+                    let attempt = attempt::Model::from_query_result(&row, "")?.try_into()?;
+                    let saved = save_cards_on(&txn, new.user_id, cards).await?;
+                    txn.commit().await?;
+                    return Ok((AttemptOutcome::Recorded(attempt), saved));
                 }
                 Ok(None) => false,
                 Err(PersistenceError::Conflict(_) | PersistenceError::Busy) => true,
                 Err(other) => return Err(other),
             };
+            txn.rollback().await?;
             // Not stored: a retry of a stored submission is answered with its first attempt,
             // whether the limit or the submission's unique index stopped it.
             if let Some(submission) = &new.submission_id
                 && let Some(first) =
                     self.find_attempt_by_submission(new.user_id, new.quiz_id, submission).await?
             {
-                return Ok(AttemptOutcome::AlreadyRecorded(first));
+                return Ok((AttemptOutcome::AlreadyRecorded(first), Vec::new()));
             }
             if !retried {
-                return Ok(AttemptOutcome::LimitReached);
+                return Ok((AttemptOutcome::LimitReached, Vec::new()));
             }
         }
         Err(PersistenceError::Busy)

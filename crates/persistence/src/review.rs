@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::review::{Answered, Card, CardState, Rating};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -180,6 +180,82 @@ async fn write_card(
     }
 }
 
+/// Stores each change whose card is still at its expected version, in one statement (an upsert
+/// whose update is conditional on the version); returns the question ids of those stored.
+pub(crate) async fn save_cards_on(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    changes: &[CardChange],
+) -> Result<Vec<Uuid>, PersistenceError> {
+    if changes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut insert = Query::insert();
+    insert.into_table(review_card::Entity).columns([
+        review_card::Column::UserId,
+        review_card::Column::QuestionId,
+        review_card::Column::Due,
+        review_card::Column::Stability,
+        review_card::Column::Difficulty,
+        review_card::Column::IntervalDays,
+        review_card::Column::Reps,
+        review_card::Column::Lapses,
+        review_card::Column::State,
+        review_card::Column::LastReview,
+        review_card::Column::LastRating,
+        review_card::Column::LastInReview,
+        review_card::Column::Version,
+    ]);
+    for CardChange { question_id, expected_version, card } in changes {
+        insert
+            .values([
+                user_id.into(),
+                (*question_id).into(),
+                card.due.into(),
+                card.stability.into(),
+                card.difficulty.into(),
+                count(card.interval_days)?.into(),
+                count(card.reps)?.into(),
+                count(card.lapses)?.into(),
+                card.state.code().into(),
+                card.last_review.into(),
+                card.last_rating.code().into(),
+                (card.last_answered == Answered::InReview).into(),
+                expected_version.map_or(1, |version| version + 1).into(),
+            ])
+            .map_err(|e| corrupt(e.to_string()))?;
+    }
+    // A new card (version 1) never overwrites one that exists meanwhile; a changed one only
+    // the version it was computed from.
+    let stored_version = Expr::col((review_card::Entity, review_card::Column::Version));
+    let wanted_version = Expr::col((Alias::new("excluded"), review_card::Column::Version));
+    insert
+        .on_conflict(
+            OnConflict::columns([review_card::Column::UserId, review_card::Column::QuestionId])
+                .update_columns([
+                    review_card::Column::Due,
+                    review_card::Column::Stability,
+                    review_card::Column::Difficulty,
+                    review_card::Column::IntervalDays,
+                    review_card::Column::Reps,
+                    review_card::Column::Lapses,
+                    review_card::Column::State,
+                    review_card::Column::LastReview,
+                    review_card::Column::LastRating,
+                    review_card::Column::LastInReview,
+                    review_card::Column::Version,
+                ])
+                .action_and_where(stored_version.add(1).eq(wanted_version))
+                .to_owned(),
+        )
+        .returning_col(review_card::Column::QuestionId);
+    conn.query_all(&insert)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<Uuid>("", "question_id").map_err(PersistenceError::from))
+        .collect()
+}
+
 impl Database {
     /// Every card of a learner (at most one per question of the course).
     pub async fn review_cards(&self, user_id: Uuid) -> Result<Vec<StoredCard>, PersistenceError> {
@@ -208,22 +284,15 @@ impl Database {
             .collect()
     }
 
-    /// Stores all the changes or none: `false` (nothing stored) when any card was changed
-    /// meanwhile.
+    /// Stores each change whose card is still at its expected version, in one statement;
+    /// returns the question ids of those stored. The others were changed meanwhile: read them
+    /// again and retry.
     pub async fn save_cards(
         &self,
         user_id: Uuid,
         changes: &[CardChange],
-    ) -> Result<bool, PersistenceError> {
-        let txn = self.conn.begin().await?;
-        for change in changes {
-            if !write_card(&txn, user_id, change).await? {
-                txn.rollback().await?;
-                return Ok(false);
-            }
-        }
-        txn.commit().await?;
-        Ok(true)
+    ) -> Result<Vec<Uuid>, PersistenceError> {
+        save_cards_on(&self.conn, user_id, changes).await
     }
 
     /// The learner's review made with this `review_id`, if any.

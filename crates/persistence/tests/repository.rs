@@ -270,7 +270,7 @@ async fn a_page_of_attempts_comes_from_sql_with_figures_over_every_attempt(db: &
             passed,
         };
         assert!(matches!(
-            db.record_attempt(&attempt, None).await.unwrap(),
+            db.record_attempt(&attempt, None, &[]).await.unwrap().0,
             AttemptOutcome::Recorded(_)
         ));
     }

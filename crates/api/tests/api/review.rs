@@ -389,3 +389,41 @@ async fn next_asks_a_free_learner_who_finished_the_open_chapters_to_upgrade() {
     assert_eq!(queue["items"][0]["state"], "new");
     assert_eq!(queue["items"][0]["due_at"], Value::Null);
 }
+
+/// Ten submissions of one quiz at once by one learner: each question's card counts all ten
+/// answers (each card changes by a compare-and-swap, retried for the cards another
+/// submission changed first).
+async fn concurrent_submissions_reschedule_each_card_once_per_answer(app: &TestApp) {
+    let learner = app.learner(Tier::Free).await;
+    let (quiz, source) = first_quiz(app, &learner).await;
+    let url = app.url(&format!("/api/v1/quizzes/{}/submit", quiz["id"].as_str().unwrap()));
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(10));
+    let mut requests = tokio::task::JoinSet::new();
+    for n in 0..10 {
+        let body =
+            json!({ "answers": answers(&quiz, &source, &[0]), "submission_id": format!("s{n}") });
+        let request = app.client.post(&url).bearer_auth(&learner.token).json(&body);
+        let barrier = barrier.clone();
+        requests.spawn(async move {
+            barrier.wait().await;
+            request.send().await.unwrap().status().as_u16()
+        });
+    }
+    assert!(requests.join_all().await.iter().all(|status| *status == 201));
+    let cards = app.db.review_cards(learner.id).await.unwrap();
+    assert_eq!(cards.len(), 5);
+    assert!(cards.iter().all(|card| card.card.reps == 10), "{cards:?}");
+}
+
+#[tokio::test]
+async fn concurrent_submissions_reschedule_each_card_once_per_answer_on_sqlite() {
+    concurrent_submissions_reschedule_each_card_once_per_answer(&spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn concurrent_submissions_reschedule_each_card_once_per_answer_on_postgres() {
+    let test = "concurrent_submissions_reschedule_each_card_once_per_answer_on_postgres";
+    if let Some(app) = spawn_app_on_postgres(test).await {
+        concurrent_submissions_reschedule_each_card_once_per_answer(&app).await;
+    }
+}
