@@ -423,6 +423,22 @@ fn mark_nullable(property: &mut Value) {
     }
 }
 
+/// An idempotent creation's responses: a 201 (`created`) beside the documented 200, which
+/// becomes the replay of a known idempotency key (`replayed`).
+pub(crate) fn created_beside_replayed(
+    responses: &mut Map<String, Value>,
+    created: &str,
+    replayed: &str,
+) {
+    if let Some(Value::Object(mut first)) = responses.get("200").cloned() {
+        first.insert("description".into(), json!(created));
+        responses.insert("201".into(), Value::Object(first));
+    }
+    if let Some(replay) = responses.get_mut("200").and_then(Value::as_object_mut) {
+        replay.insert("description".into(), json!(replayed));
+    }
+}
+
 /// Sets `key` on an object schema (and leaves anything else alone).
 fn set(target: &mut Value, key: &str, value: Value) {
     if let Some(object) = target.as_object_mut() {
@@ -587,7 +603,11 @@ mod tests {
         });
         let document = finish_document(document, &settings(), &crate::routes::facts());
         let out = &document["components"]["schemas"]["Out"];
-        assert_eq!(out["required"], json!(["id", "nested", "tier"]));
+        // The order follows serde_json's maps, sorted or as inserted depending on its features.
+        let mut required: Vec<&str> =
+            out["required"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        required.sort_unstable();
+        assert_eq!(required, ["id", "nested", "tier"]);
         assert_eq!(out["properties"]["tier"]["enum"], json!(["free", "pro", null]));
         assert_eq!(out["properties"]["nested"]["nullable"], true);
         assert_eq!(out["properties"]["nested"]["properties"]["b"]["nullable"], true);

@@ -32,3 +32,10 @@ pub(crate) fn check_field(
         details: serde_json::json!({ "fields": { field: problems } }),
     })
 }
+
+/// A client's idempotency key (`submission_id`, `review_id`).
+pub(crate) fn check_idempotency_key(field: &str, id: Option<&str>) -> Result<(), AppError> {
+    id.map_or(Ok(()), |id| {
+        check_field(field, id, 1..=100, "must be 1 to 100 characters", TextKind::Line)
+    })
+}

@@ -13,6 +13,7 @@
 mod access;
 mod accounts;
 mod activity;
+mod answers;
 mod application;
 mod auth;
 mod authorization;

@@ -4,17 +4,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use domain::{AnswerProblem, GradedQuestion, QuestionKind, QuestionOutcome, Submitted, TextKind};
+use domain::{GradedQuestion, QuestionKind, QuestionOutcome, Submitted};
 use persistence::{
-    AttemptHistory, AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuestion,
-    StoredQuiz,
+    AttemptHistory, AttemptOutcome, AttemptRecord, NewAttempt, StoredAnswers, StoredQuiz,
 };
 use uuid::Uuid;
 
+use crate::answers::{graded_question, ungradable};
 use crate::auth::Caller;
 use crate::core::Core;
 use crate::error::AppError;
-use crate::input::check_field;
+use crate::input::check_idempotency_key;
 use crate::progress::{Learner, check_in_quietly};
 use crate::review::{quiz_card_changes, remember_saved, retry_quiz_cards};
 
@@ -42,28 +42,6 @@ pub struct Submission {
 #[derive(Debug, Clone, Copy)]
 pub struct Quizzes<'a> {
     pub(crate) core: &'a Core,
-}
-
-/// A question as the grading rule sees it.
-pub(crate) fn graded_question(stored: &StoredQuestion) -> GradedQuestion {
-    GradedQuestion {
-        id: stored.id,
-        kind: stored.question.kind,
-        options: stored.question.options.clone(),
-        answer: stored.question.answer.clone(),
-    }
-}
-
-/// Answers that cannot be graded, as the error that names each one.
-pub(crate) fn ungradable(problems: &[AnswerProblem]) -> AppError {
-    let mut questions = serde_json::Map::new();
-    for problem in problems {
-        questions.insert(problem.question.clone(), serde_json::json!(problem.reason));
-    }
-    AppError::Invalid {
-        message: format!("{} answer(s) cannot be graded; nothing was stored.", problems.len()),
-        details: serde_json::json!({ "questions": questions }),
-    }
 }
 
 /// Grades answers (as sent, or as stored for a replay).
@@ -99,13 +77,6 @@ fn stored_as_submitted(answers: &StoredAnswers, quiz: &StoredQuiz) -> HashMap<St
             (id.to_string(), submitted)
         })
         .collect()
-}
-
-/// A client's idempotency key (`submission_id`, `review_id`).
-pub(crate) fn check_idempotency_key(field: &str, id: Option<&str>) -> Result<(), AppError> {
-    id.map_or(Ok(()), |id| {
-        check_field(field, id, 1..=100, "must be 1 to 100 characters", TextKind::Line)
-    })
 }
 
 impl Quizzes<'_> {

@@ -17,12 +17,13 @@ use persistence::{
 };
 use uuid::Uuid;
 
+use crate::answers::{graded_question, ungradable};
 use crate::auth::Caller;
 use crate::catalog::{Catalog, Chapters};
 use crate::core::Core;
 use crate::error::AppError;
+use crate::input::check_idempotency_key;
 use crate::progress::{Learner, check_in_quietly};
-use crate::quizzes::{check_idempotency_key, graded_question, ungradable};
 
 /// One card in the queue: a question as its quiz shows it, and where it stands.
 #[derive(Debug, Clone)]

@@ -121,64 +121,20 @@ impl TryFrom<review::Model> for ReviewRecord {
     }
 }
 
-/// Stores one card change; `false` when the card is no longer at the expected version.
-async fn write_card(
-    conn: &impl ConnectionTrait,
-    user_id: Uuid,
-    change: &CardChange,
-) -> Result<bool, PersistenceError> {
-    let CardChange { question_id, expected_version, card } = *change;
-    let (interval, reps, lapses) =
-        (count(card.interval_days)?, count(card.reps)?, count(card.lapses)?);
-    match expected_version {
-        None => {
-            let row = review_card::ActiveModel {
-                user_id: Set(user_id),
-                question_id: Set(question_id),
-                due: Set(card.due),
-                stability: Set(card.stability),
-                difficulty: Set(card.difficulty),
-                interval_days: Set(interval),
-                reps: Set(reps),
-                lapses: Set(lapses),
-                state: Set(card.state.code()),
-                last_review: Set(card.last_review),
-                last_rating: Set(card.last_rating.code()),
-                last_in_review: Set(card.last_answered == Answered::InReview),
-                version: Set(1),
-            };
-            let inserted =
-                review_card::Entity::insert(row).on_conflict_do_nothing().exec(conn).await?;
-            Ok(matches!(inserted, sea_orm::TryInsertResult::Inserted(_)))
-        }
-        Some(version) => {
-            let updated = review_card::Entity::update_many()
-                .col_expr(review_card::Column::Due, Expr::val(card.due))
-                .col_expr(review_card::Column::Stability, Expr::val(card.stability))
-                .col_expr(review_card::Column::Difficulty, Expr::val(card.difficulty))
-                .col_expr(review_card::Column::IntervalDays, Expr::val(interval))
-                .col_expr(review_card::Column::Reps, Expr::val(reps))
-                .col_expr(review_card::Column::Lapses, Expr::val(lapses))
-                .col_expr(review_card::Column::State, Expr::val(card.state.code()))
-                .col_expr(review_card::Column::LastReview, Expr::val(card.last_review))
-                .col_expr(review_card::Column::LastRating, Expr::val(card.last_rating.code()))
-                .col_expr(
-                    review_card::Column::LastInReview,
-                    Expr::val(card.last_answered == Answered::InReview),
-                )
-                .col_expr(
-                    review_card::Column::Version,
-                    Expr::col(review_card::Column::Version).add(1),
-                )
-                .filter(review_card::Column::UserId.eq(user_id))
-                .filter(review_card::Column::QuestionId.eq(question_id))
-                .filter(review_card::Column::Version.eq(version))
-                .exec(conn)
-                .await?;
-            Ok(updated.rows_affected == 1)
-        }
-    }
-}
+/// A card's columns besides its key, in the order `save_cards_on` writes them.
+const CARD_COLUMNS: [review_card::Column; 11] = [
+    review_card::Column::Due,
+    review_card::Column::Stability,
+    review_card::Column::Difficulty,
+    review_card::Column::IntervalDays,
+    review_card::Column::Reps,
+    review_card::Column::Lapses,
+    review_card::Column::State,
+    review_card::Column::LastReview,
+    review_card::Column::LastRating,
+    review_card::Column::LastInReview,
+    review_card::Column::Version,
+];
 
 /// Stores each change whose card is still at its expected version, in one statement (an upsert
 /// whose update is conditional on the version); returns the question ids of those stored.
@@ -191,21 +147,10 @@ pub(crate) async fn save_cards_on(
         return Ok(Vec::new());
     }
     let mut insert = Query::insert();
-    insert.into_table(review_card::Entity).columns([
-        review_card::Column::UserId,
-        review_card::Column::QuestionId,
-        review_card::Column::Due,
-        review_card::Column::Stability,
-        review_card::Column::Difficulty,
-        review_card::Column::IntervalDays,
-        review_card::Column::Reps,
-        review_card::Column::Lapses,
-        review_card::Column::State,
-        review_card::Column::LastReview,
-        review_card::Column::LastRating,
-        review_card::Column::LastInReview,
-        review_card::Column::Version,
-    ]);
+    insert
+        .into_table(review_card::Entity)
+        .columns([review_card::Column::UserId, review_card::Column::QuestionId])
+        .columns(CARD_COLUMNS);
     for CardChange { question_id, expected_version, card } in changes {
         insert
             .values([
@@ -232,19 +177,7 @@ pub(crate) async fn save_cards_on(
     insert
         .on_conflict(
             OnConflict::columns([review_card::Column::UserId, review_card::Column::QuestionId])
-                .update_columns([
-                    review_card::Column::Due,
-                    review_card::Column::Stability,
-                    review_card::Column::Difficulty,
-                    review_card::Column::IntervalDays,
-                    review_card::Column::Reps,
-                    review_card::Column::Lapses,
-                    review_card::Column::State,
-                    review_card::Column::LastReview,
-                    review_card::Column::LastRating,
-                    review_card::Column::LastInReview,
-                    review_card::Column::Version,
-                ])
+                .update_columns(CARD_COLUMNS)
                 .action_and_where(stored_version.add(1).eq(wanted_version))
                 .to_owned(),
         )
@@ -353,7 +286,7 @@ impl Database {
             }
             Err(other) => return Err(other),
         }
-        if !write_card(&txn, new.user_id, &new.change).await? {
+        if save_cards_on(&txn, new.user_id, std::slice::from_ref(&new.change)).await?.is_empty() {
             txn.rollback().await?;
             return Ok(ReviewOutcome::CardChanged);
         }

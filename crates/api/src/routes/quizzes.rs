@@ -16,7 +16,7 @@ use views::{AnswerValue, QuizResults, QuizView, SubmissionResult};
 use crate::auth::Caller;
 use crate::dto::quiz_id_parameter;
 use crate::error::ApiError;
-use crate::openapi::{Facts, Operation, RequestBody};
+use crate::openapi::{Facts, Operation, RequestBody, created_beside_replayed};
 use crate::responders::WithStatus;
 use crate::state::AppState;
 
@@ -148,16 +148,11 @@ pub async fn quiz_results(
 
 /// 201 for a new attempt, 200 for a replay of the same submission_id.
 fn created_or_replayed(responses: &mut Map<String, Value>) {
-    if let Some(Value::Object(mut created)) = responses.get("200").cloned() {
-        created.insert("description".into(), json!("Graded and stored."));
-        responses.insert("201".into(), Value::Object(created));
-    }
-    if let Some(replayed) = responses.get_mut("200").and_then(Value::as_object_mut) {
-        replayed.insert(
-            "description".into(),
-            json!("A retry with a known submission_id: the first result."),
-        );
-    }
+    created_beside_replayed(
+        responses,
+        "Graded and stored.",
+        "A retry with a known submission_id: the first result.",
+    );
 }
 
 pub(super) fn facts() -> Facts {

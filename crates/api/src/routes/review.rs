@@ -11,7 +11,7 @@ use views::{AnswerValue, NextStep, ReviewQueue, ReviewResult};
 use crate::auth::Caller;
 use crate::dto::UUID_PATTERN;
 use crate::error::ApiError;
-use crate::openapi::{Facts, Operation, RequestBody};
+use crate::openapi::{Facts, Operation, RequestBody, created_beside_replayed};
 use crate::responders::WithStatus;
 use crate::state::AppState;
 
@@ -86,16 +86,11 @@ pub async fn next_step(state: Data<AppState>, caller: Caller) -> Result<Json<Nex
 
 /// 201 for a new review, 200 for a replay of the same review_id.
 fn created_or_replayed(responses: &mut Map<String, Value>) {
-    if let Some(Value::Object(mut created)) = responses.get("200").cloned() {
-        created.insert("description".into(), json!("Graded, and the card rescheduled."));
-        responses.insert("201".into(), Value::Object(created));
-    }
-    if let Some(replayed) = responses.get_mut("200").and_then(Value::as_object_mut) {
-        replayed.insert(
-            "description".into(),
-            json!("A retry with a known review_id: the first result."),
-        );
-    }
+    created_beside_replayed(
+        responses,
+        "Graded, and the card rescheduled.",
+        "A retry with a known review_id: the first result.",
+    );
 }
 
 const QUESTION_ID: &str = "0b6f1c52-8d3e-4f7a-9c61-2d4e5f6a7b80";
