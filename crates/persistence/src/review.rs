@@ -147,10 +147,11 @@ pub(crate) async fn save_cards_on(
         return Ok(Vec::new());
     }
     let mut insert = Query::insert();
-    insert
-        .into_table(review_card::Entity)
-        .columns([review_card::Column::UserId, review_card::Column::QuestionId])
-        .columns(CARD_COLUMNS);
+    insert.into_table(review_card::Entity).columns(
+        [review_card::Column::UserId, review_card::Column::QuestionId]
+            .into_iter()
+            .chain(CARD_COLUMNS),
+    );
     for CardChange { question_id, expected_version, card } in changes {
         insert
             .values([
