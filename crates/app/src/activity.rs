@@ -130,6 +130,12 @@ impl Activity {
         }
     }
 
+    /// The learner's current chapter: the one opened last here and not yet written, else the
+    /// stored one.
+    pub fn current_chapter(&self, user: Uuid, stored: Option<Uuid>) -> Option<Uuid> {
+        self.pending(user).and_then(|pending| pending.current_chapter).or(stored)
+    }
+
     pub fn pending(&self, user: Uuid) -> Option<PendingActivity> {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner).get(&user).copied()
     }

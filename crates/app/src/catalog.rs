@@ -68,11 +68,11 @@ impl Catalog {
         self.by_id.get(&id)
     }
 
-    /// The quiz that asks the question `id`, and the question.
-    pub fn question(&self, id: Uuid) -> Option<(&Arc<StoredQuiz>, &StoredQuestion)> {
-        self.by_question
-            .get(&id)
-            .and_then(|(quiz, index)| quiz.questions.get(*index).map(|question| (quiz, question)))
+    /// The quiz that asks the question `id`, the question's index in it, and the question.
+    pub fn question(&self, id: Uuid) -> Option<(&Arc<StoredQuiz>, usize, &StoredQuestion)> {
+        self.by_question.get(&id).and_then(|(quiz, index)| {
+            quiz.questions.get(*index).map(|question| (quiz, *index, question))
+        })
     }
 }
 

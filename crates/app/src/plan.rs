@@ -119,16 +119,12 @@ impl Plan<'_> {
         let completed: HashSet<Uuid> = completions.into_iter().map(|(id, _)| id).collect();
         let record =
             Record { cards: &cards, quizzes: &quizzes, chapters: &chapters, completed: &completed };
-        let Standing { due, due_later_today, new_available, .. } =
+        let Standing { due_now, due_later_today, new_available, .. } =
             standing(core, &learner, &record, now, 0);
         let opens = |order: u32| core.policy.decide(caller.tier, order).granted;
         let streak =
             StreakStatus::of(&streak.map(|s| s.streak).unwrap_or_default(), caller.timezone);
-        let current_id = core
-            .activity
-            .pending(caller.id)
-            .and_then(|pending| pending.current_chapter)
-            .or(state.current_chapter_id);
+        let current_id = core.activity.current_chapter(caller.id, state.current_chapter_id);
         let current_chapter = current_id.and_then(|id| chapters.find(&ChapterRef::Id(id))).cloned();
         let last_failed_quiz =
             standings.iter().filter(|standing| !standing.last_passed).find_map(|standing| {
@@ -152,7 +148,7 @@ impl Plan<'_> {
                 .iter()
                 .find(|chapter| opens(chapter.order) == open && !completed.contains(&chapter.id))
         };
-        let (action, chapter, quiz, required_tier) = if !due.is_empty() {
+        let (action, chapter, quiz, required_tier) = if due_now > 0 {
             (NextAction::Review, None, None, None)
         } else if let Some(failed) = retake {
             (NextAction::RetakeQuiz, chapter_of(&failed.quiz), Some(Arc::clone(&failed.quiz)), None)
@@ -173,7 +169,7 @@ impl Plan<'_> {
             chapter,
             quiz,
             required_tier,
-            due_now: count(due.len()),
+            due_now,
             due_later_today,
             new_available,
             streak_at_risk: streak.current > 0 && !streak.checked_in_today,

@@ -172,7 +172,7 @@ async fn progress_of(
     let (completions, catalog, stored_state, streak) =
         (completions?, catalog?, stored_state?, streak?);
     let pending = core.activity.pending(user.id);
-    let current_id = pending.and_then(|p| p.current_chapter).or(stored_state.current_chapter_id);
+    let current_id = core.activity.current_chapter(user.id, stored_state.current_chapter_id);
     let current_chapter = current_id.and_then(|id| catalog.find(&ChapterRef::Id(id)).cloned());
     let last_activity = match (stored_state.last_activity_at, pending.map(|p| p.last_activity_at)) {
         (Some(stored), Some(pending)) => Some(stored.max(pending)),

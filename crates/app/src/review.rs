@@ -54,7 +54,6 @@ pub struct ReviewQueue {
     pub due_later_today: u32,
     /// Questions of completed chapters the learner has never answered.
     pub new_available: u32,
-    pub now: DateTime<Utc>,
 }
 
 /// A graded review.
@@ -77,13 +76,15 @@ pub struct Review<'a> {
     pub(crate) core: &'a Core,
 }
 
-/// The cards of `learner` counted and listed as of `now`.
+/// The cards of `learner` counted as of `now`, and the first of them listed.
 pub(crate) struct Standing {
+    pub due_now: u32,
+    /// The first due cards, oldest due first, as many as asked for.
     pub due: Vec<ReviewItem>,
     pub due_later_today: u32,
-    /// The first new cards, as many as asked for.
-    pub new: Vec<ReviewItem>,
     pub new_available: u32,
+    /// The first new cards, in course order, as many as asked for.
+    pub new: Vec<ReviewItem>,
 }
 
 /// What a learner's review standing is made from.
@@ -96,15 +97,15 @@ pub(crate) struct Record<'a> {
     pub completed: &'a HashSet<Uuid>,
 }
 
-/// Sorts the learner's cards into due now, due later today and new (listing the first
-/// `new_wanted` new ones, counting all), skipping cards whose question is gone or whose
+/// Sorts the learner's cards into due now, due later today and new (counting all, listing
+/// the first `wanted` due and new ones), skipping cards whose question is gone or whose
 /// chapter the learner's tier does not open.
 pub(crate) fn standing(
     core: &Core,
     learner: &Learner,
     record: &Record<'_>,
     now: DateTime<Utc>,
-    new_wanted: usize,
+    wanted: usize,
 ) -> Standing {
     let Record { cards, quizzes, chapters, completed } = *record;
     let zone = learner.timezone.zone();
@@ -123,29 +124,31 @@ pub(crate) fn standing(
             }),
         })
     };
-    let mut due = Vec::new();
+    let mut due_cards = Vec::new();
     let mut due_later_today = 0;
     let mut answered = HashSet::new();
     for stored in cards {
         answered.insert(stored.question_id);
-        let Some((quiz, _)) = quizzes.question(stored.question_id) else { continue };
+        let Some((quiz, index, question)) = quizzes.question(stored.question_id) else {
+            continue;
+        };
         if !open(quiz) {
             continue;
         }
         if stored.card.is_due(now) {
-            let index = quiz.questions.iter().position(|q| q.id == stored.question_id);
-            due.extend(index.and_then(|index| item(quiz, index, Some(stored.card))));
+            let order = (stored.card.due, quiz.chapter_order, question.question.position);
+            due_cards.push((order, quiz, index, stored.card));
         } else if stored.card.due < end_of_day {
             due_later_today += 1;
         }
     }
-    due.sort_by_key(|item| {
-        (
-            item.card.map(|card| card.due),
-            item.chapter.order,
-            item.question().map(|q| q.question.position),
-        )
-    });
+    due_cards.sort_by_key(|(order, ..)| *order);
+    // Only the listed cards are made into items (a chapter record each); the rest are counted.
+    let due = due_cards
+        .iter()
+        .take(wanted)
+        .filter_map(|(_, quiz, index, card)| item(quiz, *index, Some(*card)))
+        .collect();
     let mut new = Vec::new();
     let mut new_available = 0;
     for quiz in quizzes.ordered.iter().filter(|quiz| completed.contains(&quiz.chapter_id)) {
@@ -157,12 +160,12 @@ pub(crate) fn standing(
                 continue;
             }
             new_available += 1;
-            if new.len() < new_wanted {
+            if new.len() < wanted {
                 new.extend(item(quiz, index, None));
             }
         }
     }
-    Standing { due, due_later_today, new, new_available }
+    Standing { due_now: count(due_cards.len()), due, due_later_today, new_available, new }
 }
 
 /// A count as the documents give it.
@@ -226,7 +229,7 @@ pub(crate) fn remember_saved(
     let mut unsaved = Vec::new();
     for change in changes {
         if saved.contains(&change.question_id) {
-            let version = change.expected_version.map_or(1, |version| version + 1);
+            let version = change.stored_version();
             let card = StoredCard { question_id: change.question_id, card: change.card, version };
             core.activity.remember_card(learner, card);
         } else {
@@ -291,11 +294,10 @@ impl Review<'_> {
         let record =
             Record { cards: &cards, quizzes: &quizzes, chapters: &chapters, completed: &completed };
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        let Standing { due, due_later_today, new, new_available } =
+        let Standing { due_now, due, due_later_today, new_available, new } =
             standing(core, &learner, &record, now, limit);
-        let due_now = count(due.len());
         let items = due.into_iter().chain(new).take(limit).collect();
-        Ok(ReviewQueue { items, due_now, due_later_today, new_available, now })
+        Ok(ReviewQueue { items, due_now, due_later_today, new_available })
     }
 
     /// Grades the caller's answer to one card by the quizzes' rule, reschedules the card and
@@ -313,7 +315,7 @@ impl Review<'_> {
             .ok_or_else(|| AppError::invalid("question_id", "must be a question id (UUID)"))?;
         check_idempotency_key("review_id", review_id.as_deref())?;
         let quizzes = core.quizzes.get(&core.db).await?;
-        let (quiz, question) =
+        let (quiz, _, question) =
             quizzes.question(id).ok_or_else(|| AppError::NotFound(format!("No question {id}.")))?;
         core.require_access(caller.tier, quiz.chapter_order)?;
         let answers = HashMap::from([(id.to_string(), answer)]);
@@ -330,8 +332,15 @@ impl Review<'_> {
         let zone = learner.timezone.zone();
         let (review, recorded_now) = 'recorded: {
             let _turn = core.activity.card_writer(caller.id).await;
-            for _ in 0..16 {
-                let before = core.db.review_cards_of(caller.id, &[id]).await?.into_iter().next();
+            for attempt in 0..16 {
+                // First from memory (this learner's turn keeps it current on this replica); a
+                // stale one fails the compare-and-swap and is read again.
+                let remembered =
+                    if attempt == 0 { core.activity.remembered_card(caller.id, id) } else { None };
+                let before = match remembered {
+                    Some(card) => Some(card),
+                    None => core.db.review_cards_of(caller.id, &[id]).await?.into_iter().next(),
+                };
                 let now = Utc::now();
                 let card = before.map(|stored| stored.card);
                 let rating = rating_for(
@@ -360,9 +369,7 @@ impl Review<'_> {
                 };
                 match core.db.record_review(&new).await {
                     Ok(ReviewOutcome::Recorded(review)) => {
-                        let version = new.change.expected_version.map_or(1, |v| v + 1);
-                        let card = StoredCard { question_id: id, card: new.change.card, version };
-                        core.activity.remember_card(caller.id, card);
+                        remember_saved(core, caller.id, std::slice::from_ref(&new.change), &[id]);
                         break 'recorded (review, true);
                     }
                     Ok(ReviewOutcome::AlreadyRecorded(first)) => {

@@ -30,6 +30,13 @@ pub struct CardChange {
     pub card: Card,
 }
 
+impl CardChange {
+    /// The version the card has once this change is stored.
+    pub fn stored_version(&self) -> i32 {
+        self.expected_version.map_or(1, |version| version + 1)
+    }
+}
+
 /// One answered review.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewRecord {
@@ -152,7 +159,7 @@ pub(crate) async fn save_cards_on(
             .into_iter()
             .chain(CARD_COLUMNS),
     );
-    for CardChange { question_id, expected_version, card } in changes {
+    for change @ CardChange { question_id, card, .. } in changes {
         insert
             .values([
                 user_id.into(),
@@ -167,7 +174,7 @@ pub(crate) async fn save_cards_on(
                 card.last_review.into(),
                 card.last_rating.code().into(),
                 (card.last_answered == Answered::InReview).into(),
-                expected_version.map_or(1, |version| version + 1).into(),
+                change.stored_version().into(),
             ])
             .map_err(|e| corrupt(e.to_string()))?;
     }
